@@ -1,0 +1,1 @@
+"""Company profile, banner, linked companies and switching."""

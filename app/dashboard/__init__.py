@@ -1,0 +1,1 @@
+"""The dashboard: what happened in the acting company lately."""

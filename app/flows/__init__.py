@@ -1,0 +1,1 @@
+"""Process flows: models, the editor, the shapes and the engine that runs them."""

@@ -1,0 +1,1 @@
+"""Runs, their logs, the payload store and the live stream."""

@@ -1,0 +1,1 @@
+"""Settings: company profile and users (the accounts issue grows the forms)."""

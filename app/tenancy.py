@@ -1,0 +1,139 @@
+"""The acting company, company-scoped queries and permission checks: the one place they live.
+
+Every tenant-owned model inherits TenantMixin and is read through scoped() / get_or_404(), so an
+id from another company is a 404 (never a 403 that would confirm it exists).
+"""
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from functools import wraps
+
+from flask import abort, g, has_request_context, session
+from flask_login import current_user
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from app.extensions import db
+
+TENANT_MODELS: list[type] = []
+
+ROLES = ("read-only", "user", "manager", "administrator")
+ROLE_LABELS = {"administrator": "Administrator", "manager": "Manager", "user": "User", "read-only": "Read-only"}
+
+# (area, action) -> minimum role. Tier features are intersected with this once tiers exist.
+PERMISSIONS: dict[tuple[str, str], str] = {
+    ("dashboard", "view"): "read-only",
+    ("flows", "view"): "read-only",
+    ("flows", "edit"): "user",
+    ("flows", "run"): "user",
+    ("flows", "deploy"): "manager",
+    ("runs", "view"): "read-only",
+    ("runs", "control"): "user",
+    ("connectors", "view"): "read-only",
+    ("connectors", "edit"): "manager",
+    ("marketplace", "view"): "read-only",
+    ("settings", "view"): "read-only",
+    ("settings", "edit"): "administrator",
+    ("users", "manage"): "manager",
+}
+
+
+class TenantMixin:
+    """Marks a model as owned by one company; registering it makes the cross-company test cover it."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        TENANT_MODELS.append(cls)
+
+    @declared_attr
+    def company_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("company.id", ondelete="CASCADE"), index=True, nullable=False)
+
+
+_acting: contextvars.ContextVar[int | None] = contextvars.ContextVar("weft_acting_company", default=None)
+
+
+@contextmanager
+def acting_as(company_id: int):
+    """Off-request code (workers, CLI) states the company it acts for explicitly."""
+    token = _acting.set(company_id)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+def current_company_id() -> int:
+    explicit = _acting.get()
+    if explicit is not None:
+        return explicit
+    if has_request_context() and getattr(g, "company", None) is not None:
+        return g.company.id
+    raise RuntimeError("no acting company: call inside a request or tenancy.acting_as()")
+
+
+def resolve_acting_company():
+    """Sets g.company for the signed-in user: their own company, or the one a partner switched into."""
+    from app.companies.models import Company
+
+    g.company = None
+    if not current_user.is_authenticated:
+        return
+    company = None
+    wanted = session.get("acting_company_id")
+    if wanted and wanted != current_user.company_id:
+        candidate = db.session.get(Company, wanted)
+        if candidate is not None and candidate.parent_id == current_user.company_id:
+            company = candidate
+    g.company = company or current_user.company
+
+
+def scoped(model):
+    """A select() of model restricted to the acting company."""
+    return select(model).where(model.company_id == current_company_id())
+
+
+def get_or_404(model, ident):
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        abort(404)
+    row = db.session.execute(scoped(model).where(model.id == ident)).scalar_one_or_none()
+    if row is None:
+        abort(404)
+    return row
+
+
+def role_at_least(role: str | None, minimum: str) -> bool:
+    if role not in ROLES:
+        return False
+    return ROLES.index(role) >= ROLES.index(minimum)
+
+
+def can(area: str, action: str) -> bool:
+    if not (has_request_context() and current_user.is_authenticated):
+        return False
+    minimum = PERMISSIONS.get((area, action))
+    if minimum is None:
+        raise KeyError(f"unknown permission {area}.{action}")
+    return role_at_least(current_user.role, minimum)
+
+
+def requires(area: str, action: str):
+    """View decorator: signed in, and the role allows (area, action); otherwise login or 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            from app.extensions import login_manager
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not can(area, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

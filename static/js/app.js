@@ -1,0 +1,68 @@
+// Weft's small browser glue: htmx settings, error toasts, live-log de-duplication and charts.
+(function () {
+  "use strict";
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // Swap 422 (a form with errors) like a success; every other 4xx/5xx raises a toast instead.
+    htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "422", swap: true },
+      { code: "[45]..", swap: false, error: true },
+    ];
+    drawCharts(document);
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : "";
+    toast("The request failed" + (status ? " (" + status + ")" : "") + ". Please try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    toast("Weft could not be reached. Check your connection and try again.");
+  });
+
+  // A reconnecting stream may resend rows the page already has: skip those by id.
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    var id = event.detail && event.detail.lastEventId;
+    if (event.detail.type === "log" && id && document.getElementById("log-" + id)) {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });
+
+  function toast(message) {
+    var box = document.getElementById("toasts");
+    if (!box) return;
+    var el = document.createElement("div");
+    el.className = "toast align-items-center text-bg-danger border-0 show";
+    el.setAttribute("role", "alert");
+    el.innerHTML = '<div class="d-flex"><div class="toast-body"></div>' +
+      '<button type="button" class="btn-close btn-close-white me-2 m-auto" data-bs-dismiss="toast"></button></div>';
+    el.querySelector(".toast-body").textContent = message;
+    box.appendChild(el);
+    setTimeout(function () { el.remove(); }, 8000);
+  }
+
+  var STATUS_COLOURS = { success: "#198754", failure: "#dc3545", partial: "#ffc107", stopped: "#212529",
+                         running: "#0d6efd", queued: "#6c757d" };
+
+  function drawCharts(root) {
+    if (typeof Chart === "undefined") return;
+    root.querySelectorAll("canvas.weft-chart:not([data-drawn])").forEach(function (canvas) {
+      var spec = JSON.parse(canvas.dataset.chart);
+      canvas.dataset.drawn = "1";
+      if (spec.type === "runs-per-day") {
+        var datasets = Object.keys(spec.series).map(function (status) {
+          return { label: status, data: spec.series[status], backgroundColor: STATUS_COLOURS[status] || "#999" };
+        });
+        new Chart(canvas, {
+          type: "bar",
+          data: { labels: spec.labels, datasets: datasets },
+          options: { responsive: true, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true,
+                     ticks: { precision: 0 } } } },
+        });
+      }
+    });
+  }
+})();

@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 PORT ?= 5000
-export PORT
+export WEFT_PORT := $(PORT)
 
 .PHONY: run test setup venv vendor migrate demo chromium lint bench clean
 

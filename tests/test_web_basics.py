@@ -106,3 +106,13 @@ def test_htmx_posts_need_the_csrf_token_from_the_page(csrf_app):
     accepted = client.post("/login", data={"email": email, "password": factories.PASSWORD},
                            headers={"HX-Request": "true", "X-CSRFToken": token})
     assert accepted.status_code == 204 and accepted.headers["HX-Redirect"] == "/dashboard"
+
+
+def test_every_setting_is_documented():
+    from pathlib import Path
+
+    from app.config import SETTINGS
+
+    doc = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text()
+    missing = [s.name for s in SETTINGS if f"`{s.name}`" not in doc]
+    assert not missing, f"document these settings in docs/configuration.md: {missing}"

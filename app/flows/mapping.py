@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from app.flows.mapping_rules import RuleSpec, build_record_fn, build_rule_fn
@@ -75,7 +74,7 @@ def _compile_rule(i: int, rule: Any, problems: list[str]) -> tuple[RuleSpec | No
             src_list.append(segs)
     has_source = sources is not None or source not in (None, "")
 
-    steps: list[tuple[Callable, dict]] = []
+    steps: list[tuple[Any, dict]] = []
     chain_cfg = rule.get("transforms") or []
     if not isinstance(chain_cfg, list):
         problems.append(f"{label}: transforms must be a list")
@@ -97,7 +96,7 @@ def _compile_rule(i: int, rule: Any, problems: list[str]) -> tuple[RuleSpec | No
                             f"(custom string, custom number, a date…), not {t.label}")
         errs, prepared = t._check(tcfg.get("params"))
         problems.extend(f"{where}: {e}" for e in errs)
-        steps.append((t.run, prepared))
+        steps.append((t, prepared))
     if not has_source and not chain_cfg:
         problems.append(f"{label}: needs a source field or a function that makes a value")
     if len(problems) > n0 or tgt is None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.flows.paths import MISSING, STAR, PathError, _as_index, compile_segments, compile_setter
-from app.flows.transforms import TransformError
+from app.flows.transforms import Transform, TransformError
 
 
 @dataclass
@@ -16,7 +16,7 @@ class RuleSpec:
     ns: int  # wildcards in the source(s)
     tgt_groups: list[tuple]
     nt: int  # wildcards in the target
-    steps: list[tuple[Callable, dict]]  # (Transform.run, prepared params)
+    steps: list[tuple[Transform, dict]]  # (transform, prepared params)
     multi: bool  # `sources`: the value is a list, one entry per source
     no_source: bool
 
@@ -79,10 +79,16 @@ def _plain_snippet(i: int, spec: RuleSpec, env: dict) -> list[str]:
                  "    elif v is not M:", f"        v = g{i}(rec)", "else:", f"    v = g{i}(rec)"]
     else:
         lines = [f"v = g{i}(rec)"]
-    for j, (fn, params) in enumerate(spec.steps):
-        env[f"f{i}_{j}"], env[f"p{i}_{j}"] = fn, params
-        lines.append(f"v = f{i}_{j}(v, p{i}_{j}, tctx)")
-    lines += ["if v is not M:", "    if type(v) in CT:", "        v = C(v)"]
+    for j, (tr, params) in enumerate(spec.steps):
+        f, fi, p = f"f{i}_{j}", f"fi{i}_{j}", f"p{i}_{j}"
+        env[f], env[fi], env[p] = tr.run, tr.impl, params
+        # The transform's null/list policy inlined: saves a call per value on the hot path.
+        call = f"({f}(v, {p}, tctx) if type(v) is list else {fi}(v, {p}, tctx))" if tr.each else f"{fi}(v, {p}, tctx)"
+        if tr.nulls == "pass":
+            lines += ["if v is not None and v is not M:", f"    v = {call}"]
+        else:
+            lines.append(f"v = {call}")
+    lines += ["if v is not M:"]
     tgt = spec.tgt_groups[0]
     env[f"w{i}"] = compile_setter(_escape(tgt))
     if len(tgt) == 1 and _plain_key(tgt):
@@ -98,7 +104,8 @@ def _plain_snippet(i: int, spec: RuleSpec, env: dict) -> list[str]:
 
 
 def _env() -> dict:
-    return {"M": MISSING, "CT": (dict, list), "C": copy_value, "__builtins__": {"type": type, "dict": dict}}
+    # Generated code sees only these names; no builtins beyond what the snippets use.
+    return {"M": MISSING, "C": copy_value, "__builtins__": {"type": type, "dict": dict, "list": list}}
 
 
 def build_rule_fn(i: int, spec: RuleSpec) -> Callable:
@@ -126,6 +133,8 @@ def build_record_fn(specs: list[RuleSpec], fns: list[Callable], wrap_error: Call
         else:
             env[f"r{i}"] = fn
             lines.append(f"        r{i}(rec, out, tctx)")
+    if not specs:
+        lines.append("        pass")
     lines += ["    except ERRORS as e:", "        raise WRAP(n, e) from e", "    return out"]
     exec(compile("\n".join(lines) + "\n", "<map>", "exec"), env)  # noqa: S102 - only names from env
     return env["record"]
@@ -152,7 +161,7 @@ def _array_rule(spec: RuleSpec) -> Callable:
     """Pair the first min(ns, nt) wildcards element by element; deeper target wildcards broadcast."""
     paired = min(spec.ns, spec.nt)
     leaf_get = _leaf_getter(spec, paired)
-    steps = spec.steps
+    steps = [(tr.run, params) for tr, params in spec.steps]
 
     def value(node, tctx):
         v = leaf_get(node)

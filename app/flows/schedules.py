@@ -88,6 +88,9 @@ def _weekdays(value: Any, errors: list[str]) -> list[str] | None:
 
 
 def _day(value: Any, errors: list[str]) -> int | list[int] | str | None:
+    if value is None or value == "" or value == []:
+        errors.append("day is required")
+        return None
     if isinstance(value, str) and value.strip().lower() in ("last", "l"):
         return "last"
     items = value.split(",") if isinstance(value, str) else value
@@ -101,8 +104,6 @@ def _day(value: Any, errors: list[str]) -> int | list[int] | str | None:
         else:
             days.add(item)
     if not days:
-        if not errors:
-            errors.append("day is required")
         return None
     ordered = sorted(days)
     return ordered[0] if len(ordered) == 1 else ordered

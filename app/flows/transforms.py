@@ -51,12 +51,14 @@ class TransformContext:
         return now if now.tzinfo else now.replace(tzinfo=UTC)
 
     def scope(self) -> Scope:
-        """A variables Scope over this context, built once; the payload is passed per render."""
-        if self._scope is None:
-            self._scope = Scope(payload=None, meta=self.meta, flow_variables=self.flow_variables,
-                                connector_variables=self.connector_variables, pagination=self.pagination,
-                                now=self.now)
-        return self._scope
+        """A variables Scope over this context; rebuilt only when the engine swaps meta or variables."""
+        sc = self._scope
+        if (sc is None or sc.meta is not self.meta or sc.flow_variables is not self.flow_variables
+                or sc.connector_variables is not self.connector_variables or sc.pagination is not self.pagination):
+            sc = self._scope = Scope(payload=None, meta=self.meta, flow_variables=self.flow_variables,
+                                     connector_variables=self.connector_variables, pagination=self.pagination,
+                                     now=self.now)
+        return sc
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,10 @@ class Transform:
     example: str = ""
     # fn without the "are these params prepared?" check, for the map's hot loop.
     run: Callable[[Any, dict, TransformContext], Any] | None = field(default=None, compare=False, repr=False)
+    # The raw function and its null/list policy, so the map can inline the policy (see register).
+    impl: Callable[[Any, dict, TransformContext], Any] | None = field(default=None, compare=False, repr=False)
+    nulls: str = "pass"
+    each: bool = True
 
     def prepare(self, params: dict | None) -> dict:
         """Validated params with defaults filled in and precomputed helpers; raises TransformError."""
@@ -272,7 +278,7 @@ def register(name: str, label: str, category: str, params: tuple[Param, ...] = (
         wrapped.__doc__ = fn.__doc__
         t = Transform(name=name, label=label, category=category, params=params, needs_source=needs_source,
                       fn=wrapped, description=description or (fn.__doc__ or "").strip(), setup=setup,
-                      example=example, run=run)
+                      example=example, run=run, impl=fn, nulls=nulls, each=each)
         transform_ref.append(t)
         if name in TRANSFORMS:
             raise ValueError(f"transform {name!r} registered twice")

@@ -343,12 +343,14 @@ def _setup_cache(p: dict) -> None:
           help="Blank uses the value as the key; may hold variables, e.g. customer-[[payload.id]]."),
     Param("path", "Path in cached data", "text", default="", help="Optional dotted path into the cached data."),
     Param("default", "Default", "text", help="Used when the cache has no entry (blank gives null)."),
-), each=False, setup=_setup_cache, example='"C42", cache customers, path name → "Ada"')
+), nulls="any", each=False, setup=_setup_cache, example='"C42", cache customers, path name → "Ada"')
 def cache_lookup(v, p, tctx):
-    """Read a value from a data cache; a miss gives the default."""
+    """Read a value from a data cache; a miss gives the default. With no key setting a null value stays null."""
+    t = p["_key"]
+    if t is None and (v is None or v is MISSING):
+        return v
     if tctx.cache_get is None:
         raise TransformError("cache lookups are not available yet")
-    t = p["_key"]
     key = to_text(v) if t is None else to_text(t.render(tctx.scope(), tctx.record))
     data = tctx.cache_get(p["cache"], key)
     if data is not MISSING and data is not None and p["_path"] is not None:

@@ -10,7 +10,7 @@ from lxml import etree
 _NCNAME = r"[A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*"
 _NAME = re.compile(f"{_NCNAME}(?::{_NCNAME})?")
 _INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_LXML_POSITION = re.compile(r",? line \d+, column \d+$")
+_LXML_POSITION = re.compile(r"(?:,? line \d+, column \d+)?(?: \(<string>, line \d+\))?$")
 DEFAULT_ROOT = "root"
 LIST_ITEM = "item"
 

@@ -51,7 +51,8 @@ def _canonical(c: Condition) -> tuple[str, str, str | None]:
     type_ = canonical_type(c.type)
     if type_ is None:
         raise ValueProblem(f"unknown type {c.type!r} (expected one of: {', '.join(TYPES.values())})")
-    value = c.value
+    # Imported JSON may carry numbers or booleans as values; conditions work on their text.
+    value = c.value if c.value is None or isinstance(c.value, str) else cv.as_text(c.value)
     if type_ == "boolean" and option_name(c.operator) in ("equals", "=", "==", "is"):
         # Imported flows express booleans as "equals true/false".
         flag = cv.as_bool(value)
@@ -77,7 +78,7 @@ def validate_condition(c: Condition) -> list[str]:
     errors: list[str] = []
     if not (c.field or "").strip():
         errors.append("Condition: choose a field")
-    if c.value is not None and len(c.value) > MAX_VALUE_LENGTH:
+    if isinstance(c.value, str) and len(c.value) > MAX_VALUE_LENGTH:
         errors.append(f"{label}: value is longer than {MAX_VALUE_LENGTH} characters")
     try:
         type_, op, value = _canonical(c)
@@ -123,6 +124,11 @@ def _bounded_cache(build: Callable[[str], Any]) -> Callable[[str], Any]:
     return get
 
 
+def _resolved(resolve: Callable, text: str, record: Any) -> str:
+    result = resolve(text, record)
+    return "" if result is None else str(result)
+
+
 def _condition_predicate(c: Condition, now: datetime, resolve: Callable | None) -> Predicate:
     type_, op, value = _canonical(c)
     negate = op in NEGATIONS
@@ -152,8 +158,8 @@ def _condition_predicate(c: Condition, now: datetime, resolve: Callable | None) 
     fixed_get = None if dynamic_field else compile_getter(c.field)
 
     def dynamic(record: Any) -> bool:
-        test = fixed_test or tests(resolve(value, record))
-        get = fixed_get or getters(resolve(c.field, record))
+        test = fixed_test or tests(_resolved(resolve, value, record))
+        get = fixed_get or getters(_resolved(resolve, c.field, record))
         return _apply(test, get(record)) is not negate
     return dynamic
 

@@ -44,24 +44,36 @@ def _text(raw: bytes | str, fmt: str) -> str:
 def detect(raw: bytes | str) -> str:
     """"json" for an object/array, "xml" for a well-formed document, "csv" for a header plus
     consistent rows of 2+ columns, else "text"."""
+    return _detect(raw)[0]
+
+
+_UNPARSED = object()
+
+
+def _detect(raw: bytes | str) -> tuple[str, Any]:
+    """The format, and the parsed JSON/XML when detecting had to parse it anyway (else _UNPARSED)."""
     try:
         text = _text(raw, "text")
     except FormatError:
-        return "text"
+        # Not UTF-8, but XML may declare another encoding (<?xml … encoding="ISO-8859-1"?>).
+        if isinstance(raw, bytes) and raw.lstrip()[:1] == b"<":
+            try:
+                return "xml", parse_xml(raw)
+            except XmlError:
+                pass
+        return "text", _UNPARSED
     head = text.lstrip()[:1]
     if head in ("{", "["):
         try:
-            _parse_json(text)
-            return "json"
+            return "json", _parse_json(text)
         except FormatError:
             pass
     if head == "<":
         try:
-            parse_xml(text.encode("utf-8"))
-            return "xml"
+            return "xml", parse_xml(raw)
         except XmlError:
             pass
-    return "csv" if _looks_like_csv(text[:_SAMPLE_CHARS]) else "text"
+    return ("csv" if _looks_like_csv(text[:_SAMPLE_CHARS]) else "text"), _UNPARSED
 
 
 def _first_record(text: str) -> str:
@@ -164,13 +176,14 @@ def parse(raw: bytes | str, fmt: str = "auto", *, delimiter: str | None = None) 
     """Parse a payload; `fmt="auto"` detects first. CSV gives a list of dicts of strings."""
     fmt = (fmt or "auto").lower()
     if fmt == "auto":
-        fmt = detect(raw)
+        fmt, parsed = _detect(raw)
+        if parsed is not _UNPARSED:
+            return parsed
     if fmt == "json":
         return _parse_json(_text(raw, fmt))
     if fmt == "xml":
-        data = raw if isinstance(raw, bytes) else raw.encode("utf-8")
         try:
-            return parse_xml(data)
+            return parse_xml(raw)
         except XmlError as exc:
             raise FormatError("xml", exc.message, exc.line, exc.column) from None
     if fmt == "csv":

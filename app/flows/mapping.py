@@ -26,7 +26,8 @@ class MapConfigError(ValueError):
 
 def _label(i: int, rule: Any) -> str:
     if isinstance(rule, dict):
-        src = rule.get("source") if rule.get("sources") is None else " + ".join(map(str, rule.get("sources") or []))
+        sources = rule.get("sources")
+        src = rule.get("source") if not isinstance(sources, list) else " + ".join(map(str, sources))
         return f"Rule {i + 1} ({src or '(no source)'} → {rule.get('target') or '?'})"
     return f"Rule {i + 1}"
 

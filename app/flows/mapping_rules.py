@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.flows.paths import MISSING, STAR, PathError, _as_index, compile_segments, compile_setter
+from app.flows.paths import MISSING, STAR, PathError, as_index, compile_segments, compile_setter
 from app.flows.transforms import Transform, TransformError
 
 
@@ -52,7 +52,7 @@ def _escape(segs: tuple) -> str:
 
 
 def _plain_key(segs: tuple) -> bool:
-    return all(_as_index(s) is None for s in segs)
+    return all(as_index(s) is None for s in segs)
 
 
 def _leaf_getter(spec: RuleSpec, paired: int) -> Callable:

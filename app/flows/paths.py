@@ -73,7 +73,7 @@ def parse_path(path: str) -> tuple:
     return tuple(segs)
 
 
-def _as_index(seg: str) -> int | None:
+def as_index(seg: str) -> int | None:
     if seg and (seg.isdigit() or (seg[0] == "-" and seg[1:].isdigit())) and seg.isascii():
         return int(seg)
     return None
@@ -93,7 +93,7 @@ def _slow_step(obj: Any, key: str, idx: int | None) -> Any:
 
 def _plain_getter(segs: tuple) -> Callable:
     """Getter for a path without wildcards; specialised because it runs per record per field."""
-    steps = tuple((s, _as_index(s)) for s in segs)
+    steps = tuple((s, as_index(s)) for s in segs)
     if not steps:
         def whole(obj, default=MISSING):
             return default if obj is MISSING else obj
@@ -223,7 +223,7 @@ def get_path(obj: Any, path: str, default: Any = MISSING) -> Any:
 
 
 def _new_container(next_seg: Any) -> Any:
-    if next_seg is STAR or (isinstance(next_seg, str) and _as_index(next_seg) is not None):
+    if next_seg is STAR or (isinstance(next_seg, str) and as_index(next_seg) is not None):
         return []
     return {}
 
@@ -271,7 +271,7 @@ def _set_in(node: Any, segs: tuple, pos: int, value: Any, where: str) -> None:
         _set_in(child, segs, pos + 1, value, where)
         return
     if type(node) is list:
-        idx = _as_index(seg)
+        idx = as_index(seg)
         if idx is None:
             raise PathError(f"cannot set {where}: '{seg}' is not a position in a list")
         if idx < 0:

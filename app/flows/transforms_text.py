@@ -98,7 +98,7 @@ def _setup_concatenate(p: dict) -> None:
 
 @register("concatenate", "Concatenate", "string", (
     Param("separator", "Separator", "text", default=" "),
-    Param("fields", "Extra fields", "fields", default=[],
+    Param("fields", "Extra fields", "fields", default=(),
           help="More source fields (paths in the record) joined after the rule's source value(s)."),
     Param("skip_empty", "Skip empty", "bool", default=True, help="Leave out null, missing and empty values."),
 ), nulls="any", each=False, setup=_setup_concatenate,

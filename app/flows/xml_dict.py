@@ -21,17 +21,24 @@ class XmlError(ValueError):
         self.message, self.line, self.column = message, line, column
 
 
-def _parser() -> etree.XMLParser:
+def _parser(encoding: str | None) -> etree.XMLParser:
     # A parser per call: lxml parsers are not safe to share between threads.
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                            huge_tree=False, remove_comments=True, remove_pis=True, strip_cdata=True,
-                           encoding="utf-8")
+                           encoding=encoding)
 
 
-def parse_xml(raw: bytes) -> dict:
-    """Parse UTF-8 XML into {root_name: content}; raises XmlError."""
+def parse_xml(raw: bytes | str) -> dict:
+    """Parse XML into {root_name: content}; raises XmlError.
+
+    Bytes follow their own encoding declaration (UTF-8 by default). Text was already decoded, so any
+    declaration in it is ignored.
+    """
+    encoding = None
+    if isinstance(raw, str):
+        raw, encoding = raw.encode("utf-8"), "utf-8"
     try:
-        root = etree.fromstring(raw, _parser())
+        root = etree.fromstring(raw, _parser(encoding))
     except etree.XMLSyntaxError as exc:
         line, column = (exc.position or (None, None))
         raise XmlError(_LXML_POSITION.sub("", str(exc)), line, column) from None

@@ -58,7 +58,7 @@
         });
         new Chart(canvas, {
           type: "bar",
-          data: { labels: spec.labels, datasets: datasets },
+          data: { labels: spec.labels.map(function (d) { return d.slice(5); }), datasets: datasets },
           options: { responsive: true, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true,
                      ticks: { precision: 0 } } } },
         });

@@ -424,6 +424,12 @@ def test_a_variable_resolving_to_an_unusable_value_never_matches():
     assert pred({"n": 5, "_meta_country": "4"})
 
 
+def test_values_from_imported_json_may_be_numbers_or_booleans():
+    assert matches({"n": "10"}, "n", ">=", "number", 10)
+    assert matches({"b": True}, "b", "equals", "boolean", True)
+    assert validate_condition(Condition("n", ">", "number", 2.5)) == []
+
+
 def test_without_a_resolver_variables_are_literal_text():
     assert matches({"f": "[[x]]"}, "f", "equals", "string", "[[x]]")
 

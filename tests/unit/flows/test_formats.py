@@ -100,6 +100,13 @@ def test_xml_text_of_leaves_is_kept_verbatim():
     assert parse(b"<a><b>  x  </b><c> </c></a>", "xml") == {"a": {"b": "  x  ", "c": " "}}
 
 
+def test_xml_declared_encodings_are_honoured_for_bytes():
+    latin = '<?xml version="1.0" encoding="ISO-8859-1"?><a>café</a>'
+    assert detect(latin.encode("latin-1")) == "xml"
+    assert parse(latin.encode("latin-1"), "xml") == {"a": "café"}
+    assert parse(latin, "xml") == {"a": "café"}  # text is already decoded: the declaration is moot
+
+
 def test_xml_syntax_error_line_and_column():
     with pytest.raises(FormatError) as info:
         parse(b"<a>\n  <b>\n</a>", "xml")

@@ -324,6 +324,13 @@ def test_validate_reports_each_problem_readably():
     assert len(errors) == 4
 
 
+def test_bad_escape_in_token_is_invalid():
+    errors = validate(r"[[payload.a\q]]")
+    assert len(errors) == 1 and errors[0].startswith(r"Invalid variable [[payload.a\q]]: path")
+    with pytest.raises(VariableError, match=r"^Invalid variable \[\[payload\.a\\q\]\]"):
+        resolve(r"[[payload.a\q]]", Scope())
+
+
 def test_validate_unopened_and_connector_variables():
     assert validate("payload.id]] ok", set()) == ["Unopened variable: 'payload.id]]' has no opening [["]
     assert validate("{{store}} {{nope}}", known_connector_variables={"store"}) == [

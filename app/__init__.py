@@ -1,6 +1,7 @@
 """Weft: the application factory. Importing this package connects to nothing."""
 from __future__ import annotations
 
+import importlib
 import logging
 
 from flask import Flask, g
@@ -39,20 +40,28 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+# Each room adds its modules here, one line each.
+MODEL_MODULES = (
+    "app.companies.models",
+    "app.accounts.models",
+    "app.flows.models",
+    "app.runs.models",
+)
+BLUEPRINT_MODULES = (
+    "app.accounts.views",
+    "app.dashboard.views",
+    "app.flows.views",
+    "app.runs.views",
+    "app.settings.views",
+)
+
+
 def _register_models() -> None:
     # Importing every room's models registers them on db.metadata (for Alembic and the tenancy test).
-    from app.accounts import models as _accounts  # noqa: F401
-    from app.companies import models as _companies  # noqa: F401
-    from app.flows import models as _flows  # noqa: F401
-    from app.runs import models as _runs  # noqa: F401
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.accounts.views import bp as accounts
-    from app.dashboard.views import bp as dashboard
-    from app.flows.views import bp as flows
-    from app.runs.views import bp as runs
-    from app.settings.views import bp as settings_bp
-
-    for bp in (accounts, dashboard, flows, runs, settings_bp):
-        app.register_blueprint(bp)
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(name).bp)

@@ -5,45 +5,16 @@ import pytest
 from werkzeug.exceptions import NotFound
 
 from app import tenancy
-from app.accounts.models import User
 from app.extensions import db
-from app.flows.models import Flow, FlowVersion
-from app.runs.models import Run, RunLog
+from app.runs.models import RunLog
 from tests import factories
-
-
-def _flow(company):
-    return factories.flow(company)
-
-
-def _run(company):
-    flow = factories.flow(company)
-    run = Run(company_id=company.id, flow_id=flow.id, version_id=flow.deployed.id, trigger="manual")
-    db.session.add(run)
-    db.session.commit()
-    return run
-
-
-def _log(company):
-    run = _run(company)
-    row = RunLog(company_id=company.id, run_id=run.id, level="info", message="hello")
-    db.session.add(row)
-    db.session.commit()
-    return row
-
-
-# One factory per tenant model; test_every_tenant_model_is_covered keeps this list complete.
-MAKERS = {
-    User: lambda c: factories.user(c),
-    Flow: _flow,
-    FlowVersion: lambda c: _flow(c).versions[0],
-    Run: _run,
-    RunLog: _log,
-}
+from tests.tenant_makers import MAKERS
+from tests.tenant_makers.core import make_run
 
 
 def test_every_tenant_model_is_covered():
-    assert set(MAKERS) == set(tenancy.TENANT_MODELS)
+    missing = sorted(m.__name__ for m in set(tenancy.TENANT_MODELS) - set(MAKERS))
+    assert not missing, f"add a maker to tests/tenant_makers/ for: {missing}"
 
 
 @pytest.mark.parametrize("model", list(MAKERS), ids=lambda m: m.__name__)
@@ -62,7 +33,7 @@ def test_pages_of_another_companys_flow_and_run_are_404(app, client, login, work
     with app.app_context():
         stranger = factories.company("Stranger Ltd")
         flow = factories.flow(stranger, name="Secret flow")
-        run = _run(stranger)
+        run = make_run(stranger)
         log = RunLog(company_id=stranger.id, run_id=run.id, level="info", message="x", payload_ref="1/1/x.dat")
         db.session.add(log)
         db.session.commit()

@@ -46,6 +46,7 @@ MODEL_MODULES = (
     "app.accounts.models",
     "app.flows.models",
     "app.runs.models",
+    "app.insights.usage",
 )
 BLUEPRINT_MODULES = (
     "app.accounts.views",

@@ -6,10 +6,11 @@ from rq.serializers import JSONSerializer
 
 from app.extensions import db, get_redis
 
-RUNS = "runs"
 DEFAULT = "default"
 MAIL = "mail"
-QUEUES = (RUNS, DEFAULT, MAIL)
+# Workers listen in this order, which is the priority order: callbacks first, then runs by their
+# flow's queue priority, then housekeeping.
+QUEUES = ("callbacks", "runs-highest", "runs-high", "runs-medium", "runs-low", "runs-lowest", DEFAULT, MAIL)
 
 
 def queue(name: str) -> Queue:

@@ -74,6 +74,9 @@ def run_forever(tick_seconds: float) -> None:
         if hold_lock(redis, me):
             try:
                 fired = fire_due()
+                from app.runs import queue as run_queue
+
+                run_queue.sweep()  # runs whose wake-up was lost (a crashed worker) still get their turn
                 if fired:
                     log.info("fired %d scheduled run(s)", fired)
             except Exception:  # one bad tick must not stop every schedule

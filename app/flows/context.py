@@ -1,14 +1,19 @@
 """What a shape sees of the world: its config, the bucket, variables, and the engine's services.
 
-No Flask here: workers, tests and benchmarks build a ShapeContext from real parts.
+No Flask here: workers, tests and benchmarks build a ShapeContext from real parts. Services a run
+may lack (connectors, mail, child runs, callbacks) are optional callables; a shape that needs one
+raises ShapeError with a readable message when it is None.
 """
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+
+from app.flows import variables
 
 
 @dataclass
@@ -38,12 +43,23 @@ class ShapeError(Exception):
     """A failure a user should read in the run log; the message is shown as it is."""
 
 
+class StepTimeout(ShapeError):
+    pass
+
+
+@dataclass
+class Fork:
+    """Returned by a shape with paths (route, branch): the input bucket of each path, by index.
+
+    None means the path does not start. With `sequential` the paths run in order and the first
+    failing path stops the rest (branch); otherwise every path runs (route)."""
+
+    buckets: list[Bucket | None]
+    sequential: bool = False
+
+
 class Logger(Protocol):
     def __call__(self, level: str, message: str, *, bucket: Bucket | None = None) -> None: ...
-
-
-class PayloadSink(Protocol):
-    def put(self, company_id: int, run_id: int, name: str, body: bytes) -> str: ...
 
 
 @dataclass
@@ -55,8 +71,33 @@ class ShapeContext:
     now: datetime | None = None
     company_id: int | None = None
     run_id: int | None = None
+    flow_id: int | None = None
     step_id: str | None = None
+    # The step's paths without their steps: [{"id", "name", "config"}] (route and branch read them).
+    paths: list[dict] = field(default_factory=list)
+    deadline: float | None = None  # time.monotonic() value; long loops call check_deadline()
     # Services the engine hands over when the run has them; a shape must cope with None.
     redis: Any = None
-    http: Any = None
+    connectors: Any = None  # app.connectors.runtime.ConnectorRuntime
     operations: Callable[[int], None] = lambda n: None
+    start_child_run: Callable[..., int] | None = None  # (flow_id, version, payload, meta, variables) -> run id
+    notify: Callable[..., None] | None = None  # (level, message, channels, groups)
+    track: Callable[[list[tuple[str, str]]], None] | None = None  # [(field path, value)]
+    callback_respond: Callable[[Bucket], bool] | None = None
+
+    def scope(self, payload: Payload | None = None) -> variables.Scope:
+        return variables.Scope(payload=payload.data if payload else None, meta=payload.meta if payload else {},
+                               flow_variables=self.flow_variables, now=self.now)
+
+    def resolve(self, text: Any, payload: Payload | None = None) -> Any:
+        """[[payload.x]], [[meta.x]], [[flow.variables.x]] in a setting, for one payload."""
+        if not isinstance(text, str) or ("[[" not in text and "{{" not in text):
+            return text
+        try:
+            return variables.resolve(text, self.scope(payload))
+        except variables.VariableError as exc:
+            raise ShapeError(str(exc)) from exc
+
+    def check_deadline(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise StepTimeout("the step ran past its time limit and was stopped")

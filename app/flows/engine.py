@@ -1,7 +1,9 @@
 """Walks a flow version's steps with bucket semantics. No Flask: the job hands in every service.
 
-Each step receives the whole bucket the previous step produced and emits a new one. The engine owns
-logging, retries, skip, stop checks and metering, so shapes stay small.
+Each step receives the whole bucket the previous step produced and emits a new one. Route and branch
+return a Fork (one bucket per path); a try/catch step runs its try path with per-payload isolation
+and its catch path at the end of the run. The engine owns logging, retries, skip, stop checks, time
+limits and metering, so shapes stay small.
 """
 from __future__ import annotations
 
@@ -11,7 +13,36 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.flows import shapes
-from app.flows.context import Bucket, Logger, ShapeContext, ShapeError
+from app.flows.context import Bucket, Fork, Payload, ShapeContext, ShapeError, StepTimeout
+from app.timeutil import utcnow
+
+STEP_TIMEOUT_SECONDS = 30 * 60
+
+
+@dataclass
+class StepRecord:
+    """What one step did, for the run page's per-step table and waterfall."""
+
+    step_id: str
+    label: str
+    type: str
+    status: str  # success | failure | skipped | partial
+    started_at: datetime
+    duration_ms: float = 0.0
+    cpu_ms: float = 0.0
+    payloads_in: int = 0
+    payloads_out: int = 0
+    bytes_out: int = 0
+    operations: int = 0
+    attempts: int = 0
+    error: str | None = None
+
+
+@dataclass
+class FailedPayload:
+    payload: Payload
+    step_label: str
+    error: str
 
 
 @dataclass
@@ -22,6 +53,11 @@ class RunResult:
     operations: int = 0
     data_out: int = 0
     payload_count: int = 0
+    failed: list[FailedPayload] = field(default_factory=list)
+
+
+def _noop(*args, **kwargs) -> None:
+    return None
 
 
 @dataclass
@@ -34,9 +70,16 @@ class Environment:
     now: datetime | None = None
     company_id: int | None = None
     run_id: int | None = None
+    flow_id: int | None = None
     redis: object = None
-    http: object = None
+    connectors: object = None
     retry_delay: float = 1.0  # seconds before the first retry; doubles each time
+    step_timeout: float = STEP_TIMEOUT_SECONDS
+    on_step: Callable[[StepRecord], None] = _noop
+    start_child_run: Callable[..., int] | None = None
+    notify: Callable[..., None] | None = None
+    track: Callable[..., None] | None = None
+    callback_respond: Callable[[Bucket], bool] | None = None
 
 
 class StepFailed(Exception):
@@ -52,9 +95,13 @@ class Stopped(Exception):
 def step_label(step: dict) -> str:
     try:
         label = shapes.get(step["type"], step.get("version")).label
-    except shapes.UnknownShape:
+    except (shapes.UnknownShape, KeyError):
         label = step.get("type", "?")
     return step.get("name") or label
+
+
+def _count(bucket: Bucket) -> str:
+    return f"{len(bucket)} payload{'s' if len(bucket) != 1 else ''}"
 
 
 class Engine:
@@ -62,7 +109,10 @@ class Engine:
         self.env = env
         self.operations = 0
         self.data_out = 0
+        self.failed: list[FailedPayload] = []
+        self.catch_step: dict | None = None
 
+    # -- the run -----------------------------------------------------------------------------
     def run(self, definition: dict, bucket: Bucket) -> RunResult:
         try:
             bucket = self.walk(definition.get("steps", []), bucket)
@@ -71,44 +121,123 @@ class Engine:
             return self._result("stopped", [])
         except StepFailed as exc:
             return self._result("failure", [], error=f"{step_label(exc.step)}: {exc}")
+        if self.failed and self.catch_step is not None:
+            return self._finish_catch(bucket)
         return self._result("success", bucket)
+
+    def _finish_catch(self, bucket: Bucket) -> RunResult:
+        step = self.catch_step
+        catch_path = (step.get("paths") or [{}, {}])[1] if len(step.get("paths") or []) > 1 else {}
+        failed_bucket = [Payload(data=f.payload.data, format=f.payload.format,
+                                 meta={**f.payload.meta, "error": f.error, "failed_step": f.step_label})
+                         for f in self.failed]
+        self.env.log("warning", f"{len(failed_bucket)} failed payload(s) go down the catch path.", step=step,
+                     bucket=failed_bucket)
+        try:
+            self.walk(catch_path.get("steps", []), failed_bucket)
+        except Stopped:
+            return self._result("stopped", [])
+        except StepFailed as exc:
+            return self._result("failure", [], error=f"catch path, {step_label(exc.step)}: {exc}")
+        summary = f"{len(self.failed)} payload(s) failed and were handled by the catch path."
+        if (step.get("config") or {}).get("on_exception", "partial") == "partial":
+            return self._result("partial", bucket, error=summary)
+        return self._result("failure", bucket, error=summary)
 
     def _result(self, status: str, bucket: Bucket, error: str | None = None) -> RunResult:
         return RunResult(status=status, bucket=bucket, error=error, operations=self.operations,
-                         data_out=self.data_out, payload_count=len(bucket))
+                         data_out=self.data_out, payload_count=len(bucket), failed=list(self.failed))
 
-    def walk(self, steps: list[dict], bucket: Bucket) -> Bucket:
+    # -- walking -----------------------------------------------------------------------------
+    def walk(self, steps: list[dict], bucket: Bucket, in_try: bool = False) -> Bucket:
         for step in steps:
             if self.env.should_stop():
                 raise Stopped()
-            bucket = self.run_step(step, bucket)
+            if step.get("type") == "try_catch" and not step.get("skip"):
+                self.catch_step = step
+                try_path = (step.get("paths") or [{}])[0]
+                self.env.log("info", f"{step_label(step)}: the steps of the try path are watched for failures.",
+                             step=step)
+                bucket = self.walk(try_path.get("steps", []), bucket, in_try=True)
+                continue
+            result = self.run_step(step, bucket, in_try)
+            bucket = self.run_fork(step, result, in_try) if isinstance(result, Fork) else result
         return bucket
 
-    def run_step(self, step: dict, bucket: Bucket) -> Bucket:
+    def run_fork(self, step: dict, fork: Fork, in_try: bool) -> Bucket:
+        paths = step.get("paths") or []
+        out: Bucket = []
+        first_failure: StepFailed | None = None
+        for index, path_bucket in enumerate(fork.buckets):
+            if path_bucket is None or index >= len(paths):
+                continue
+            name = paths[index].get("name") or f"path {index + 1}"
+            self.env.log("info", f"{step_label(step)}: '{name}' starts with {_count(path_bucket)}.", step=step)
+            try:
+                out += self.walk(paths[index].get("steps", []), path_bucket, in_try)
+            except StepFailed as exc:
+                if fork.sequential:
+                    self.env.log("error", f"{step_label(step)}: '{name}' failed; the remaining paths do not start.",
+                                 step=step)
+                    raise
+                first_failure = first_failure or exc
+        if first_failure is not None:
+            raise first_failure
+        return out
+
+    # -- one step ----------------------------------------------------------------------------
+    def run_step(self, step: dict, bucket: Bucket, in_try: bool = False) -> Bucket | Fork:
         label = step_label(step)
+        record = StepRecord(step_id=str(step.get("id", "")), label=label, type=step.get("type", "?"),
+                            status="success", started_at=utcnow(), payloads_in=len(bucket))
         if step.get("skip"):
             self.env.log("warning", f"{label}: flow step skipped.", step=step)
+            record.status, record.payloads_out = "skipped", len(bucket)
+            self.env.on_step(record)
             return bucket
         try:
             shape = shapes.get(step["type"], step.get("version"))
-        except shapes.UnknownShape as exc:
-            self.env.log("error", str(exc), step=step)
-            raise StepFailed(step, str(exc)) from exc
+        except (shapes.UnknownShape, KeyError) as exc:
+            message = str(exc) if isinstance(exc, shapes.UnknownShape) else "The step has no shape type."
+            self.env.log("error", message, step=step)
+            record.status, record.error = "failure", message
+            self.env.on_step(record)
+            raise StepFailed(step, message) from exc
         self.env.log("info", f"{label} started with {_count(bucket)}.", step=step)
-        started = time.perf_counter()
-        out = self._execute_with_retries(shape, step, bucket, label)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        self.data_out += sum(p.size for p in out)
-        self.env.log("info", f"{label} finished in {elapsed_ms:.0f} ms: {_count(out)} out.", step=step, bucket=out)
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            out = self._execute_with_retries(shape, step, bucket, label, record)
+        except StepFailed as exc:
+            if not in_try or not bucket:
+                self._close(record, wall, cpu, "failure", error=str(exc))
+                raise
+            out = self._isolate(shape, step, bucket, label, record)
+        emitted = [p for b in out.buckets if b for p in b] if isinstance(out, Fork) else out
+        record.bytes_out = sum(p.size for p in emitted)
+        record.payloads_out = len(emitted)
+        self.data_out += record.bytes_out
+        self._close(record, wall, cpu, record.status)
+        self.env.log("info", f"{label} finished in {record.duration_ms:.0f} ms: {_count(emitted)} out.", step=step,
+                     bucket=None if isinstance(out, Fork) else out)
         return out
 
-    def _execute_with_retries(self, shape, step: dict, bucket: Bucket, label: str) -> Bucket:
+    def _close(self, record: StepRecord, wall: float, cpu: float, status: str, error: str | None = None) -> None:
+        record.duration_ms = (time.perf_counter() - wall) * 1000
+        record.cpu_ms = (time.process_time() - cpu) * 1000
+        record.status = status
+        record.error = error or record.error
+        self.env.on_step(record)
+
+    def _execute_with_retries(self, shape, step: dict, bucket: Bucket, label: str, record: StepRecord):
         attempts = 1 + max(0, int(step.get("retries", shape.retries)))
         delay = self.env.retry_delay
         for attempt in range(1, attempts + 1):
-            ctx = self._context(step, bucket)
+            record.attempts = attempt
             try:
-                return shape.execute(ctx)
+                return self._execute_once(shape, step, bucket, record)
+            except StepTimeout as exc:  # a step that ran out of time is not tried again
+                self.env.log("error", f"{label} failed: {exc}", step=step)
+                raise StepFailed(step, str(exc)) from exc
             except ShapeError as exc:
                 message = str(exc)
             except Exception as exc:  # a shape bug must fail the step, not the worker
@@ -123,21 +252,48 @@ class Engine:
             raise StepFailed(step, message)
         raise AssertionError("unreachable")
 
-    def _context(self, step: dict, bucket: Bucket) -> ShapeContext:
+    def _execute_once(self, shape, step: dict, bucket: Bucket, record: StepRecord):
+        ctx = self._context(step, bucket, record)
+        out = shape.execute(ctx)
+        if ctx.deadline is not None and time.monotonic() > ctx.deadline:
+            raise StepTimeout(f"the step took longer than its limit of {self.env.step_timeout:.0f} s")
+        return out
+
+    def _isolate(self, shape, step: dict, bucket: Bucket, label: str, record: StepRecord) -> Bucket:
+        """Inside a try path: run the payloads one by one; those that fail go to the catch path."""
+        kept: Bucket = []
+        for number, payload in enumerate(bucket, start=1):
+            try:
+                out = self._execute_once(shape, step, [payload], record)
+            except Exception as exc:  # noqa: BLE001  (any failure of this payload sends it to catch)
+                message = str(exc) if isinstance(exc, ShapeError) else f"unexpected {type(exc).__name__}: {exc}"
+                self.failed.append(FailedPayload(payload, label, message))
+                self.env.log("warning", f"{label}: payload {number} failed ({message}); it goes to the catch path.",
+                             step=step)
+                continue
+            if isinstance(out, Fork):
+                raise StepFailed(step, "a route or branch cannot isolate failing payloads")
+            kept += out
+        record.status = "partial"
+        return kept
+
+    def _context(self, step: dict, bucket: Bucket, record: StepRecord) -> ShapeContext:
         def log(level: str, message: str, *, bucket: Bucket | None = None) -> None:
             self.env.log(level, message, step=step, bucket=bucket)
 
         def count_operations(n: int) -> None:
             self.operations += n
+            record.operations += n
 
+        env = self.env
         return ShapeContext(
-            config=step.get("config") or {}, bucket=bucket, log=log, flow_variables=self.env.flow_variables,
-            now=self.env.now, company_id=self.env.company_id, run_id=self.env.run_id, step_id=step.get("id"),
-            redis=self.env.redis, http=self.env.http, operations=count_operations)
+            config=step.get("config") or {}, bucket=bucket, log=log, flow_variables=env.flow_variables,
+            now=env.now, company_id=env.company_id, run_id=env.run_id, flow_id=env.flow_id,
+            step_id=str(step.get("id", "")),
+            paths=[{k: v for k, v in p.items() if k != "steps"} for p in step.get("paths") or []],
+            deadline=time.monotonic() + env.step_timeout, redis=env.redis, connectors=env.connectors,
+            operations=count_operations, start_child_run=env.start_child_run, notify=env.notify,
+            track=env.track, callback_respond=env.callback_respond)
 
 
-def _count(bucket: Bucket) -> str:
-    return f"{len(bucket)} payload{'s' if len(bucket) != 1 else ''}"
-
-
-__all__ = ["Engine", "Environment", "RunResult", "Logger"]
+__all__ = ["Engine", "Environment", "RunResult", "StepRecord", "FailedPayload", "step_label"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from app.extensions import db
 from app.flows import shapes
 from app.flows.models import Flow, FlowVersion
+from app.flows.shapes.try_catch import validate_placement
 from app.timeutil import utcnow
 
 
@@ -14,14 +15,24 @@ class DefinitionError(ValueError):
 
 
 def validate_definition(definition: dict) -> list[str]:
+    """Every problem that would stop the definition from being deployed, in canvas order."""
+    problems = _validate_steps(definition.get("steps", []), prefix="Step ")
+    return problems + validate_placement(definition.get("steps", []))
+
+
+def _validate_steps(steps: list[dict], prefix: str) -> list[str]:
     problems = []
-    for index, step in enumerate(definition.get("steps", []), start=1):
+    for index, step in enumerate(steps, start=1):
+        where = f"{prefix}{index}"
         try:
             shape = shapes.get(step.get("type", ""), step.get("version"))
         except shapes.UnknownShape as exc:
-            problems.append(f"Step {index}: {exc}")
+            problems.append(f"{where}: {exc}")
             continue
-        problems += [f"Step {index} ({shape.label}): {p}" for p in shape.validate(step.get("config") or {})]
+        problems += [f"{where} ({shape.label}): {p}" for p in shape.validate(step.get("config") or {})]
+        for number, path in enumerate(step.get("paths") or [], start=1):
+            name = path.get("name") or f"path {number}"
+            problems += _validate_steps(path.get("steps") or [], prefix=f"{where} › {name} › step ")
     return problems
 
 

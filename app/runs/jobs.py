@@ -5,12 +5,16 @@ import json
 import logging
 
 from flask import current_app
+from sqlalchemy import select
 
 from app.extensions import db, get_redis
-from app.flows.context import Payload
-from app.flows.engine import Engine, Environment
-from app.runs import logbook, services
-from app.runs.models import Run
+from app.flows.context import Payload, ShapeError
+from app.flows.engine import Engine, Environment, StepRecord
+from app.flows.models import Flow, FlowVersion
+from app.insights import usage
+from app.runs import callbacks, logbook, services
+from app.runs import queue as run_queue
+from app.runs.models import Run, RunStep
 from app.tenancy import acting_as
 from app.timeutil import utcnow
 
@@ -22,9 +26,62 @@ def _input_bucket(run: Run) -> list[Payload]:
         return []
     body = logbook.store().get(run.company_id, run.input_ref)
     fmt = run.input_ref.rsplit(".", 1)[-1]
+    meta = dict(run.input_meta or {})
     if fmt == "json":
-        return [Payload(data=json.loads(body), format="json")]
-    return [Payload(data=body.decode("utf-8", errors="replace"), format=fmt)]
+        return [Payload(data=json.loads(body), format="json", meta=meta)]
+    return [Payload(data=body.decode("utf-8", errors="replace"), format=fmt, meta=meta)]
+
+
+def _flow_variables(version: FlowVersion, overrides: dict | None) -> dict:
+    values = {v["name"]: v.get("default") for v in (version.definition or {}).get("variables", []) if v.get("name")}
+    values.update(overrides or {})
+    return values
+
+
+class RunHooks:
+    """The services a run offers its shapes, bound to one run and its company."""
+
+    def __init__(self, run: Run):
+        self.run = run
+        self.by_source: dict[str, int] = {}
+
+    def on_step(self, record: StepRecord) -> None:
+        run = self.run
+        db.session.add(RunStep(company_id=run.company_id, run_id=run.id, step_id=record.step_id[:40],
+                               label=record.label[:120], type=record.type[:40], status=record.status,
+                               started_at=record.started_at, duration_ms=record.duration_ms, cpu_ms=record.cpu_ms,
+                               payloads_in=record.payloads_in, payloads_out=record.payloads_out,
+                               bytes_out=record.bytes_out, operations=record.operations, attempts=record.attempts,
+                               error=record.error))
+        if record.operations:
+            source = "connector" if record.type == "connector" else record.type
+            self.by_source[source] = self.by_source.get(source, 0) + record.operations
+
+    def callback_respond(self, bucket) -> bool:
+        return callbacks.respond(self.run.id, bucket)
+
+    def start_child_run(self, flow_id: int, version: int | None = None, payload: Payload | None = None,
+                        meta: dict | None = None, variables: dict | None = None) -> int:
+        run = self.run
+        flow = db.session.execute(select(Flow).where(Flow.id == int(flow_id), Flow.company_id == run.company_id)
+                                  ).scalar_one_or_none()
+        if flow is None:
+            raise ShapeError(f"Process flow {flow_id} does not exist in this company.")
+        if not flow.enabled:
+            raise ShapeError(f"Process flow '{flow.name}' is disabled, so it was not started.")
+        if flow.id in services.ancestor_flow_ids(run):
+            raise ShapeError(f"Process flow '{flow.name}' is already running above this one; flows cannot call "
+                             "themselves, directly or through another flow.")
+        chosen = None
+        if version is not None:
+            chosen = next((v for v in flow.versions if v.number == int(version)), None)
+            if chosen is None:
+                raise ShapeError(f"Process flow '{flow.name}' has no version {version}.")
+        body = payload.to_bytes() if payload is not None else None
+        child = services.start_run(flow, trigger="run_process_flow", payload=body,
+                                   fmt=payload.format if payload is not None else "json", meta=meta,
+                                   variables=variables, version=chosen, parent_run_id=run.id, max_chars=None)
+        return child.id
 
 
 def execute_run(run_id: int) -> str:
@@ -35,32 +92,50 @@ def execute_run(run_id: int) -> str:
         log.warning("run %s vanished before it started", run_id)
         return "missing"
     if run.status != "queued":
-        return run.status  # stopped while queued, or a duplicate delivery
-    with acting_as(run.company_id):
-        run.status = "running"
-        run.started_at = utcnow()
-        db.session.commit()
-        logbook.publish(run.id, status="running")
-        book = logbook.Logbook(run)
-        definition = run.version.definition or {}
-        book("info", f"Run {run.id} of '{run.flow.name}' version {run.version.number} started ({run.trigger}).")
-        env = Environment(log=book, should_stop=lambda: services.stop_requested(run_id),
-                          now=run.created_at if run.flow.use_queued_time else utcnow(),
-                          company_id=run.company_id, run_id=run.id, redis=get_redis(),
-                          retry_delay=current_app.config["RETRY_DELAY"])
-        try:
-            bucket = _input_bucket(run)
-            result = Engine(env).run(definition, bucket)
-        except Exception as exc:  # never leave a run "running" because of our own bug
-            log.exception("run %s crashed", run_id)
-            db.session.rollback()
-            book("error", f"Weft failed to run this flow: {type(exc).__name__}: {exc}")
-            services.finish(run, "failure", error=str(exc))
-            return "failure"
-        run.operations = result.operations
-        run.data_out = result.data_out
-        run.payload_count = result.payload_count
-        level = "info" if result.status == "success" else "error" if result.status == "failure" else "warning"
-        book(level, f"Run finished: {result.status}" + (f" — {result.error}" if result.error else "."))
-        services.finish(run, result.status, error=result.error)
-        return result.status
+        run_queue.release(run)  # stopped while it waited, or a duplicate delivery
+        return run.status
+    try:
+        with acting_as(run.company_id):
+            return _execute(run)
+    finally:
+        if run.trigger == "callback":
+            callbacks.fail(run.id, run.error or f"The run ended ({run.status}) before reaching a callback shape.")
+        run_queue.release(run)
+
+
+def _execute(run: Run) -> str:
+    run.status = "running"
+    run.started_at = utcnow()
+    db.session.commit()
+    logbook.publish(run.id, status="running")
+    book = logbook.Logbook(run)
+    hooks = RunHooks(run)
+    version = run.version
+    book("info", f"Run {run.id} of '{run.flow.name}' version {version.number} started ({run.trigger}).")
+    env = Environment(
+        log=book, should_stop=lambda: services.stop_requested(run.id),
+        flow_variables=_flow_variables(version, run.variables),
+        now=run.created_at if run.flow.use_queued_time else utcnow(),
+        company_id=run.company_id, run_id=run.id, flow_id=run.flow_id, redis=get_redis(),
+        retry_delay=current_app.config["RETRY_DELAY"], on_step=hooks.on_step,
+        start_child_run=hooks.start_child_run,
+        callback_respond=hooks.callback_respond if run.trigger == "callback" else None)
+    try:
+        result = Engine(env).run(version.definition or {}, _input_bucket(run))
+    except Exception as exc:  # never leave a run "running" because of our own bug
+        log.exception("run %s crashed", run.id)
+        db.session.rollback()
+        book("error", f"Weft failed to run this flow: {type(exc).__name__}: {exc}")
+        services.finish(run, "failure", error=str(exc))
+        return "failure"
+    run.operations = result.operations
+    run.data_out = result.data_out
+    run.payload_count = result.payload_count
+    run.cpu_ms = sum(s.cpu_ms for s in db.session.new if isinstance(s, RunStep))
+    usage.record(run.company_id, run.flow_id, runs=1, data_bytes=result.data_out)
+    for source, operations in hooks.by_source.items():
+        usage.record(run.company_id, run.flow_id, operations=operations, source=source)
+    level = {"success": "info", "partial": "warning", "stopped": "warning"}.get(result.status, "error")
+    book(level, f"Run finished: {result.status}" + (f" — {result.error}" if result.error else "."))
+    services.finish(run, result.status, error=result.error)
+    return result.status

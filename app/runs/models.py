@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -19,20 +19,33 @@ STATUS_LABELS = {
 
 
 class Run(TenantMixin, db.Model):
-    __table_args__ = (Index("ix_run_company_created", "company_id", "id"),)
+    __table_args__ = (
+        Index("ix_run_company_created", "company_id", "id"),
+        # The run queue picks a company's waiting runs by priority, then FIFO.
+        Index("ix_run_waiting", "company_id", "status", "priority", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     flow_id: Mapped[int] = mapped_column(ForeignKey("flow.id", ondelete="CASCADE"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("flow_version.id", ondelete="CASCADE"))
-    trigger: Mapped[str] = mapped_column(String(20))  # manual | schedule | webhook | callback | api | retry
+    # manual | schedule | webhook | callback | event | api | run_process_flow | retry
+    trigger: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    priority: Mapped[int] = mapped_column(default=3)  # 1 highest .. 5 lowest
+    queue: Mapped[str] = mapped_column(String(20), default="runs")  # runs | callbacks
+    skip_queue: Mapped[bool] = mapped_column(default=False)  # manual runs: no waiting, still a slot
+    dispatched_at: Mapped[datetime | None]
+    parent_run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id", ondelete="SET NULL"))
     input_ref: Mapped[str | None] = mapped_column(String(255))
+    input_meta: Mapped[dict | None] = mapped_column(JSON)
+    variables: Mapped[dict | None] = mapped_column(JSON)  # flow-variable overrides for this run
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     operations: Mapped[int] = mapped_column(default=0)
     data_out: Mapped[int] = mapped_column(BigInteger, default=0)
     payload_count: Mapped[int] = mapped_column(default=0)
+    cpu_ms: Mapped[float] = mapped_column(default=0.0)
     output_ref: Mapped[str | None] = mapped_column(String(255))
     error: Mapped[str | None] = mapped_column(Text)
 
@@ -68,3 +81,23 @@ class RunLog(TenantMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     run: Mapped[Run] = relationship()
+
+
+class RunStep(TenantMixin, db.Model):
+    """What one step of a run did: status, timing, payloads and operations (the per-step table)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(120))
+    type: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10))  # success | failure | skipped | partial
+    started_at: Mapped[datetime]
+    duration_ms: Mapped[float] = mapped_column(default=0.0)
+    cpu_ms: Mapped[float] = mapped_column(default=0.0)
+    payloads_in: Mapped[int] = mapped_column(default=0)
+    payloads_out: Mapped[int] = mapped_column(default=0)
+    bytes_out: Mapped[int] = mapped_column(BigInteger, default=0)
+    operations: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)

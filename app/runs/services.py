@@ -1,52 +1,69 @@
-"""Starting, stopping and finishing runs. Services commit; the enqueue comes after the commit."""
+"""Starting, stopping and finishing runs. Services commit; the run queue enqueues after the commit."""
 from __future__ import annotations
 
-from app import jobs
+from sqlalchemy import select
+
 from app.extensions import db, get_redis
-from app.flows.models import Flow
+from app.flows.models import PRIORITIES, Flow, FlowVersion
+from app.insights import usage
 from app.runs import logbook
+from app.runs import queue as run_queue
 from app.runs.models import Run
 from app.timeutil import utcnow
 
 MAX_INPUT_CHARS = 100_000
+SKIPS_QUEUE = ("manual", "retry")  # people waiting at the screen; they still take a slot
 
 
 class RunError(ValueError):
     """A run cannot be started; the message is meant for the user."""
 
 
-def job_id(run_id: int) -> str:
-    return f"run-{run_id}"
-
-
 def stop_key(run_id: int) -> str:
     return f"weft:runs:{run_id}:stop"
 
 
-def start_run(flow: Flow, trigger: str = "manual", payload: str | None = None, fmt: str = "json") -> Run:
-    """Create a queued run of the flow's deployed version (else its draft), commit, then enqueue it."""
-    version = flow.deployed or flow.draft
+def start_run(flow: Flow, trigger: str = "manual", payload: str | bytes | None = None, fmt: str = "json", *,
+              meta: dict | None = None, variables: dict | None = None, queue: str | None = None,
+              version: FlowVersion | None = None, parent_run_id: int | None = None,
+              max_chars: int | None = MAX_INPUT_CHARS) -> Run:
+    """Create a run of `version` (default: the deployed version, else the draft), commit, then queue it.
+
+    The input payload is stored before this returns, so a webhook can answer only once it is safe."""
+    version = version or flow.deployed or flow.draft
     if version is None:
         raise RunError("This flow has no version to run.")
-    if payload is not None and len(payload) > MAX_INPUT_CHARS:
-        raise RunError(f"The payload is {len(payload):,} characters; the limit is {MAX_INPUT_CHARS:,}.")
-    run = Run(company_id=flow.company_id, flow_id=flow.id, version_id=version.id, trigger=trigger, status="queued")
+    if payload is not None and max_chars is not None and len(payload) > max_chars:
+        raise RunError(f"The payload is {len(payload):,} characters; the limit is {max_chars:,}.")
+    callback = queue == run_queue.CALLBACKS
+    run = Run(company_id=flow.company_id, flow_id=flow.id, version_id=version.id, trigger=trigger, status="queued",
+              priority=1 if callback else PRIORITIES.get(flow.priority, 3), queue="callbacks" if callback else "runs",
+              skip_queue=callback or trigger in SKIPS_QUEUE, input_meta=meta or None, variables=variables or None,
+              parent_run_id=parent_run_id)
     db.session.add(run)
     db.session.flush()
     if payload is not None:
-        run.input_ref = logbook.store().put(run.company_id, run.id, f"input.{fmt}", payload.encode())
+        body = payload if isinstance(payload, bytes) else payload.encode()
+        run.input_ref = logbook.store().put(run.company_id, run.id, f"input.{fmt}", body)
     db.session.commit()
-    jobs.enqueue(jobs.RUNS, "app.runs.jobs.execute_run", run.id, job_id=job_id(run.id))
+    run_queue.admit(run)
     return run
 
 
+def count_operation(company_id: int, flow_id: int, source: str) -> None:
+    """A webhook, event or API call received counts one operation for its company."""
+    usage.record(company_id, flow_id, operations=1, source=source)
+    db.session.commit()
+
+
 def request_stop(run: Run) -> None:
-    """The engine checks this flag between steps; a queued run is stopped at once."""
+    """The engine checks this flag between steps; a run still waiting is stopped at once."""
     if run.is_final:
         return
     get_redis().set(stop_key(run.id), "1", ex=86_400)
     if run.status == "queued":
         finish(run, "stopped", error="Stopped before it started.")
+        run_queue.release(run)
 
 
 def stop_requested(run_id: int) -> bool:
@@ -59,3 +76,16 @@ def finish(run: Run, status: str, *, error: str | None = None) -> None:
     run.finished_at = utcnow()
     db.session.commit()
     logbook.publish(run.id, status=status)
+
+
+def ancestor_flow_ids(run: Run) -> set[int]:
+    """The flows of this run and of every run above it (run process flow must not recurse)."""
+    ids, current, seen = {run.flow_id}, run, {run.id}
+    while current.parent_run_id and current.parent_run_id not in seen:
+        seen.add(current.parent_run_id)
+        current = db.session.execute(select(Run).where(Run.id == current.parent_run_id,
+                                                       Run.company_id == run.company_id)).scalar_one_or_none()
+        if current is None:
+            break
+        ids.add(current.flow_id)
+    return ids

@@ -60,3 +60,57 @@ def test_a_stop_request_ends_the_run_at_the_next_step_boundary():
     result = Engine(Environment(log=log, should_stop=lambda: next(calls))).run(definition, [])
     assert result.status == "stopped"
     assert not any(entry[2] == "m" for entry in log)
+
+
+def _try_catch(try_steps, catch_steps, on_exception="partial"):
+    return {"id": "tc", "type": "try_catch", "version": 1, "config": {"on_exception": on_exception},
+            "paths": [{"name": "try", "steps": try_steps}, {"name": "catch", "steps": catch_steps}]}
+
+
+def _three_payloads():
+    from app.flows.context import Payload
+
+    return [Payload({"a": 1}), Payload("not json", format="text"), Payload({"a": 3})]
+
+
+def test_try_catch_sends_only_the_failing_payloads_to_catch_and_ends_partial():
+    log = Log()
+    definition = {"steps": [_try_catch([_map([{"source": "a", "target": "b"}], id="m")],
+                                       [_map([], id="c", skip=True)])]}
+    result = Engine(Environment(log=log, retry_delay=0)).run(definition, _three_payloads())
+    assert result.status == "partial"
+    assert [p.data for p in result.bucket] == [{"b": 1}, {"b": 3}]
+    assert len(result.failed) == 1 and "Map needs JSON payloads" in result.failed[0].error
+    catch_rows = [entry for entry in log if "catch path" in entry[1]]
+    assert catch_rows and catch_rows[-1][3][0].meta["failed_step"] == "Map"
+    assert ("warning", "Map: flow step skipped.", "c", None) in log  # the catch path ran
+
+
+def test_try_catch_can_fail_the_run_instead():
+    definition = {"steps": [_try_catch([_map([{"source": "a", "target": "b"}])], [], on_exception="fail")]}
+    result = Engine(Environment(log=Log(), retry_delay=0)).run(definition, _three_payloads())
+    assert result.status == "failure" and "1 payload(s) failed" in result.error
+
+
+def test_failures_outside_try_fail_the_whole_run():
+    definition = {"steps": [_map([{"source": "a", "target": "b"}])]}
+    result = Engine(Environment(log=Log(), retry_delay=0)).run(definition, _three_payloads())
+    assert result.status == "failure" and not result.bucket
+
+
+def test_every_step_reports_its_record():
+    records = []
+    definition = {"steps": [_payload('[{"a": 1}]', id="p"), _map([{"source": "a", "target": "b"}], id="m"),
+                            _map([], id="s", skip=True)]}
+    Engine(Environment(log=Log(), on_step=records.append)).run(definition, [])
+    assert [(r.step_id, r.status, r.payloads_in, r.payloads_out) for r in records] == [
+        ("p", "success", 0, 1), ("m", "success", 1, 1), ("s", "skipped", 1, 1)]
+    assert records[1].bytes_out == len(b'[{"b":1}]') and records[1].attempts == 1
+
+
+def test_a_step_past_its_time_limit_fails_without_retries():
+    log = Log()
+    env = Environment(log=log, retry_delay=0, step_timeout=-1)  # every step is already late
+    result = Engine(env).run({"steps": [_payload('{"a": 1}')]}, [])
+    assert result.status == "failure" and "longer than its limit" in result.error
+    assert not [m for _, m, *_ in log if "attempt" in m]

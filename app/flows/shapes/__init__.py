@@ -2,12 +2,13 @@
 settings partial templates/flows/shapes/_<type>.html, added to the list below."""
 from __future__ import annotations
 
-from app.flows.shapes import manual_payload, map
+from app.flows.shapes import manual_payload, map, try_catch
 from app.flows.shapes.base import Shape
 
 _MODULE_CLASSES: list[type[Shape]] = [
     manual_payload.ManualPayload,
     map.Map,
+    try_catch.TryCatch,
 ]
 
 SHAPES: dict[str, dict[int, type[Shape]]] = {}

@@ -1,0 +1,1 @@
+"""Insights: usage metering, notifications and their groups."""

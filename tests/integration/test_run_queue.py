@@ -1,0 +1,86 @@
+"""The run queue: priority then FIFO, within the company's concurrency allowance; nothing dropped."""
+from __future__ import annotations
+
+from app.extensions import db, get_redis
+from app.runs import queue as run_queue
+from app.runs import services
+from app.runs.models import Run
+from tests import factories
+
+
+def _flow(company, priority="medium"):
+    flow = factories.flow(company)
+    flow.priority = priority
+    db.session.commit()
+    return flow
+
+
+def test_runs_over_the_allowance_wait_and_all_finish(ctx, worker):
+    company = factories.company(tier="trial")  # one run at a time
+    flow = _flow(company)
+    runs = [services.start_run(flow, trigger="schedule") for _ in range(3)]
+    dispatched = [r.id for r in runs if r.dispatched_at is not None]
+    assert dispatched == [runs[0].id], "only one slot on the trial tier"
+    worker.work()
+    db.session.expire_all()
+    finished = sorted(db.session.query(Run).all(), key=lambda r: r.started_at)
+    assert [r.status for r in finished] == ["success"] * 3
+    assert [r.id for r in finished] == [r.id for r in runs], "FIFO within one priority"
+    assert get_redis().scard(run_queue.slots_key(company.id)) == 0, "every slot was given back"
+
+
+def test_higher_priority_flows_go_first_when_a_slot_frees(ctx, worker):
+    company = factories.company(tier="trial")
+    busy = services.start_run(_flow(company), trigger="schedule")  # holds the only slot
+    low = services.start_run(_flow(company, "lowest"), trigger="webhook")
+    high = services.start_run(_flow(company, "highest"), trigger="webhook")
+    assert low.dispatched_at is None and high.dispatched_at is None
+    worker.work()
+    db.session.expire_all()
+    order = [r.id for r in sorted(db.session.query(Run).all(), key=lambda r: r.started_at)]
+    assert order == [busy.id, high.id, low.id]
+
+
+def test_manual_runs_skip_the_wait_but_take_a_slot(ctx, worker):
+    company = factories.company(tier="trial")
+    flow = _flow(company)
+    waiting_behind = services.start_run(flow, trigger="schedule")
+    manual = services.start_run(flow, trigger="manual")
+    assert manual.dispatched_at is not None
+    assert get_redis().scard(run_queue.slots_key(company.id)) == 2  # over the allowance, by design
+    queued = services.start_run(flow, trigger="schedule")
+    assert queued.dispatched_at is None, "no free slot while the manual run holds one"
+    worker.work()
+    db.session.expire_all()
+    assert {r.status for r in db.session.query(Run).all()} == {"success"}
+    assert waiting_behind.id < queued.id
+
+
+def test_companies_do_not_share_slots(ctx):
+    first, second = factories.company(tier="trial"), factories.company(tier="trial")
+    services.start_run(_flow(first), trigger="schedule")
+    other = services.start_run(_flow(second), trigger="schedule")
+    assert other.dispatched_at is not None
+
+
+def test_sweep_dispatches_runs_whose_slot_holder_died(ctx):
+    company = factories.company(tier="trial")
+    flow = _flow(company)
+    ghost = services.start_run(flow, trigger="schedule")
+    waiting = services.start_run(flow, trigger="schedule")
+    ghost.status = "failure"  # its worker died after marking it, without giving the slot back
+    db.session.commit()
+    assert run_queue.sweep() == 1
+    db.session.refresh(waiting)
+    assert waiting.dispatched_at is not None
+
+
+def test_a_run_stopped_while_waiting_never_runs(ctx, worker):
+    company = factories.company(tier="trial")
+    flow = _flow(company)
+    services.start_run(flow, trigger="schedule")
+    waiting = services.start_run(flow, trigger="schedule")
+    services.request_stop(waiting)
+    worker.work()
+    db.session.refresh(waiting)
+    assert waiting.status == "stopped" and waiting.started_at is None

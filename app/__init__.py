@@ -46,14 +46,22 @@ MODEL_MODULES = (
     "app.accounts.models",
     "app.flows.models",
     "app.runs.models",
+    "app.api.models",
     "app.insights.usage",
+    "app.insights.models",
+    "app.runs.tracking",
+    "app.connectors.models",
 )
 BLUEPRINT_MODULES = (
     "app.accounts.views",
     "app.dashboard.views",
     "app.flows.views",
     "app.runs.views",
+    "app.api.views",
+    "app.api.triggers_views",
     "app.settings.views",
+    "app.insights.views",
+    "app.connectors.oauth_views",
 )
 
 

@@ -6,6 +6,9 @@ from flask import Flask, current_app
 
 
 def init_app(app: Flask) -> None:
+    from app import events_cli
+
+    events_cli.init_app(app)
     @app.cli.command("seed-demo")
     def seed_demo():
         """Load the demo companies, users and flow (safe to run again)."""

@@ -11,8 +11,8 @@ from app.extensions import db, get_redis
 from app.flows.context import Payload, ShapeError
 from app.flows.engine import Engine, Environment, StepRecord
 from app.flows.models import Flow, FlowVersion
-from app.insights import usage
-from app.runs import callbacks, logbook, services
+from app.insights import notifications, usage
+from app.runs import callbacks, logbook, services, tracking
 from app.runs import queue as run_queue
 from app.runs.models import Run, RunStep
 from app.tenancy import acting_as
@@ -41,12 +41,15 @@ def _flow_variables(version: FlowVersion, overrides: dict | None) -> dict:
 class RunHooks:
     """The services a run offers its shapes, bound to one run and its company."""
 
-    def __init__(self, run: Run):
+    def __init__(self, run: Run, book=None):
         self.run = run
+        self.book = book
         self.by_source: dict[str, int] = {}
+        self.cpu_ms = 0.0
 
     def on_step(self, record: StepRecord) -> None:
         run = self.run
+        self.cpu_ms += record.cpu_ms
         db.session.add(RunStep(company_id=run.company_id, run_id=run.id, step_id=record.step_id[:40],
                                label=record.label[:120], type=record.type[:40], status=record.status,
                                started_at=record.started_at, duration_ms=record.duration_ms, cpu_ms=record.cpu_ms,
@@ -56,6 +59,12 @@ class RunHooks:
         if record.operations:
             source = "connector" if record.type == "connector" else record.type
             self.by_source[source] = self.by_source.get(source, 0) + record.operations
+
+    def notify(self, level: str, message: str, channels: str, groups: list[int]) -> None:
+        notifications.notify_from_run(self.run.company_id, self.run.id, level, message, channels, groups, self.book)
+
+    def track(self, pairs: list[tuple[str, str]]) -> None:
+        tracking.record(self.run.company_id, self.run.flow_id, self.run.id, pairs)
 
     def callback_respond(self, bucket) -> bool:
         return callbacks.respond(self.run.id, bucket)
@@ -109,7 +118,7 @@ def _execute(run: Run) -> str:
     db.session.commit()
     logbook.publish(run.id, status="running")
     book = logbook.Logbook(run)
-    hooks = RunHooks(run)
+    hooks = RunHooks(run, book)
     version = run.version
     book("info", f"Run {run.id} of '{run.flow.name}' version {version.number} started ({run.trigger}).")
     env = Environment(
@@ -118,7 +127,7 @@ def _execute(run: Run) -> str:
         now=run.created_at if run.flow.use_queued_time else utcnow(),
         company_id=run.company_id, run_id=run.id, flow_id=run.flow_id, redis=get_redis(),
         retry_delay=current_app.config["RETRY_DELAY"], on_step=hooks.on_step,
-        start_child_run=hooks.start_child_run,
+        start_child_run=hooks.start_child_run, notify=hooks.notify, track=hooks.track,
         callback_respond=hooks.callback_respond if run.trigger == "callback" else None)
     try:
         result = Engine(env).run(version.definition or {}, _input_bucket(run))
@@ -131,7 +140,7 @@ def _execute(run: Run) -> str:
     run.operations = result.operations
     run.data_out = result.data_out
     run.payload_count = result.payload_count
-    run.cpu_ms = sum(s.cpu_ms for s in db.session.new if isinstance(s, RunStep))
+    run.cpu_ms = hooks.cpu_ms
     usage.record(run.company_id, run.flow_id, runs=1, data_bytes=result.data_out)
     for source, operations in hooks.by_source.items():
         usage.record(run.company_id, run.flow_id, operations=operations, source=source)

@@ -100,7 +100,11 @@ def dispatch(company_id: int) -> int:
 def release(run: Run) -> None:
     """The run ended (or will never start): give back its slot and let the next one in."""
     get_redis().srem(slots_key(run.company_id), run.id)
-    dispatch(run.company_id)
+    waiting = db.session.execute(
+        select(Run.id).where(Run.company_id == run.company_id, Run.status == "queued",
+                             Run.dispatched_at.is_(None)).limit(1)).first()
+    if waiting is not None:
+        dispatch(run.company_id)
 
 
 def sweep() -> int:

@@ -1,0 +1,107 @@
+"""Notify: writes a message to the run log and/or emails it to notification groups (spec §2.10).
+
+Config: {"template": "Order [[payload.id]] failed", "level": "error", "channels": "email_log",
+         "groups": [3, 7]}
+
+- The template mixes text with [[payload.x]], [[meta.x]] and [[flow.variables.x]] tokens; each token
+  contributes at most its first 100 characters (spec).
+- One message per payload, because payload tokens belong to one payload. Identical messages of one
+  step are sent once (the log says for how many payloads), so a static template over a bucket of
+  500 payloads sends one email, not 500, and does not drain the monthly allowance. No payload, no
+  message.
+- `log` writes the message to the run log at the chosen level (success, info, warning, error).
+  `email` hands it to ctx.notify, the run's mail service (groups, allowance, sending): that service
+  sends even when the flow is disabled or not deployed (spec). `email_log` does both.
+- Not retried: a retry would send the messages before the failure twice.
+"""
+from __future__ import annotations
+
+from app.flows import variables
+from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
+from app.flows.shapes.base import Shape
+
+LEVELS = {"success": "Success", "info": "Info", "warning": "Warning", "error": "Error"}
+CHANNELS = {"email_log": "Email + log", "log": "Log", "email": "Email"}
+EMAILS = ("email", "email_log")
+LOGS = ("log", "email_log")
+TOKEN_CHARS = 100
+MAX_TEMPLATE_CHARS = 2_000
+
+
+def render(template: str, ctx: ShapeContext, payload: Payload | None) -> str:
+    """The template with every token replaced by at most its first TOKEN_CHARS characters."""
+    try:
+        compiled = variables.compile_template(template)
+    except variables.VariableError as exc:
+        raise ShapeError(str(exc)) from exc
+    scope = ctx.scope(payload)
+    data = payload.data if payload is not None else None
+    return "".join(part if isinstance(part, str) else variables.to_text(part(scope, data))[:TOKEN_CHARS]
+                   for part in compiled.parts)
+
+
+def _groups(config: dict) -> list:
+    groups = config.get("groups") or []
+    return groups if isinstance(groups, list) else []
+
+
+class Notify(Shape):
+    type = "notify"
+    label = "Notify"
+    icon = "bi-bell"
+    help = "Write a message to the run log or email it to notification groups."
+    retries = 0
+
+    def validate(self, config: dict) -> list[str]:
+        errors: list[str] = []
+        template = config.get("template")
+        if not isinstance(template, str) or not template.strip():
+            errors.append("Write the notification template.")
+        elif len(template) > MAX_TEMPLATE_CHARS:
+            errors.append(f"The template is {len(template):,} characters; the limit is {MAX_TEMPLATE_CHARS:,}.")
+        else:
+            errors += variables.validate(template)
+        if config.get("level", "info") not in LEVELS:
+            errors.append(f"Alert level must be one of: {', '.join(LEVELS.values())}.")
+        channels = config.get("channels", "email_log")
+        if channels not in CHANNELS:
+            errors.append(f"Channels must be one of: {', '.join(CHANNELS.values())}.")
+        elif channels in EMAILS:
+            groups = config.get("groups")
+            if not isinstance(groups, list) or not groups:
+                errors.append("Choose at least one notification group to email.")
+            elif not all(isinstance(g, int) and not isinstance(g, bool) for g in groups):
+                errors.append("Notification groups must be chosen from the list.")
+        return errors
+
+    def summary(self, config: dict) -> str:
+        level = LEVELS.get(config.get("level", "info"), "?")
+        channels = CHANNELS.get(config.get("channels", "email_log"), "?")
+        groups = len(_groups(config))
+        extra = f", {groups} group{'s' if groups != 1 else ''}" if config.get("channels", "email_log") in EMAILS else ""
+        return f"{level} · {channels}{extra}"
+
+    def execute(self, ctx: ShapeContext) -> Bucket:
+        problems = self.validate(ctx.config)
+        if problems:
+            raise ShapeError(problems[0])
+        level = ctx.config.get("level", "info")
+        channels = ctx.config.get("channels", "email_log")
+        groups = _groups(ctx.config)
+        if channels in EMAILS and ctx.notify is None:
+            raise ShapeError("email notifications are not available in this run")
+        if not ctx.bucket:
+            ctx.log("info", "No payloads reached this shape, so there is nothing to notify.")
+            return ctx.bucket
+        messages: dict[str, int] = {}  # message -> how many payloads produced it, in first-seen order
+        for payload in ctx.bucket:
+            message = render(ctx.config["template"], ctx, payload)
+            messages[message] = messages.get(message, 0) + 1
+        for message, count in messages.items():
+            if channels in LOGS:
+                ctx.log(level, message)
+            if channels in EMAILS:
+                ctx.notify(level, message, channels, groups)
+            if count > 1:
+                ctx.log("info", f"The message above was the same for {count} payloads and was sent once.")
+        return ctx.bucket

@@ -1,0 +1,220 @@
+"""The event listener against the machine's RabbitMQ: one run per message (or batch), acked after commit."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pika
+import pytest
+
+from app import events
+from app.extensions import db
+from app.runs import logbook
+from app.runs.models import Run
+from tests import factories
+from tests.protocols.conftest import AMQP_URL
+from tests.protocols.servers import TcpProxy, queue_depth
+
+
+def event_flow(company, queue: str, url: str = AMQP_URL, **config):
+    definition = {
+        "trigger": {"type": "event", "config": {"url": url, "queue": queue, "batch_size": 1, "prefetch": 10,
+                                                **config}},
+        "steps": [{"id": "m", "type": "map", "version": 1,
+                   "config": {"rules": [{"source": "id", "target": "order_id"}]}}],
+    }
+    return factories.flow(company, definition=definition)
+
+
+def publish(channel, queue: str, *bodies: bytes, content_type: str | None = "application/json", **props):
+    for body in bodies:
+        channel.basic_publish("", queue, body, pika.BasicProperties(content_type=content_type, delivery_mode=2,
+                                                                    **props))
+
+
+def run_inputs(company_id: int) -> list[bytes]:
+    runs = db.session.query(Run).order_by(Run.id).all()
+    return [logbook.store().get(company_id, r.input_ref) for r in runs]
+
+
+def test_one_run_per_message_acked_after_commit(app, ctx, worker, queue, amqp_channel):
+    company = factories.company()
+    flow = event_flow(company, queue)
+    bodies = [b'{"id": 1}', b'{"id": 2}', b'{"id": 3}']
+    publish(amqp_channel, queue, *bodies)
+
+    stats = events.run_once(app, max_seconds=10, idle_seconds=0.5)
+
+    assert stats["messages"] == 3 and stats["runs"] == 3
+    assert queue_depth(amqp_channel, queue) == 0  # acknowledged
+    runs = db.session.query(Run).order_by(Run.id).all()
+    assert [(r.flow_id, r.trigger, r.status) for r in runs] == [(flow.id, "event", "queued")] * 3
+    assert run_inputs(company.id) == bodies
+    assert all(r.input_ref.endswith(".json") for r in runs)
+    worker.work()
+    db.session.expire_all()
+    assert [r.status for r in db.session.query(Run).order_by(Run.id)] == ["success"] * 3
+
+
+def test_a_batch_becomes_one_run_with_a_json_array(app, ctx, worker, queue, amqp_channel):
+    company = factories.company()
+    event_flow(company, queue, batch_size=3, batch_wait_seconds=0.3)
+    publish(amqp_channel, queue, b'{"id": 1}', b'{"id": 2}', b'{"id": 3}', b'{"id": 4}')
+    publish(amqp_channel, queue, b"plain", content_type="text/plain")
+
+    stats = events.run_once(app, max_seconds=10, idle_seconds=1.0)
+
+    assert stats["runs"] == 2  # a full batch of 3, then the last 2 once batch_wait_seconds passed
+    inputs = [json.loads(body) for body in run_inputs(company.id)]
+    assert inputs == [[{"id": 1}, {"id": 2}, {"id": 3}], [{"id": 4}, "plain"]]
+    assert queue_depth(amqp_channel, queue) == 0
+    worker.work()
+    db.session.expire_all()
+    assert {r.status for r in db.session.query(Run)} == {"success"}
+
+
+def test_a_disabled_flow_consumes_nothing(app, ctx, queue, amqp_channel):
+    company = factories.company()
+    flow = event_flow(company, queue)
+    flow.enabled = False
+    db.session.commit()
+    publish(amqp_channel, queue, b'{"id": 1}', b'{"id": 2}')
+
+    stats = events.run_once(app, max_seconds=1.5)
+
+    assert stats["messages"] == 0
+    assert db.session.query(Run).count() == 0
+    assert queue_depth(amqp_channel, queue) == 2
+
+
+def test_disabling_takes_effect_without_a_restart(app, ctx, queue, amqp_channel):
+    company = factories.company()
+    flow = event_flow(company, queue)
+    with app.app_context():
+        listener = events.Listener(reload_seconds=60)
+        listener.reload()
+        assert set(listener.consumers) == {flow.id}
+        # disabled between reloads: the message goes back to the queue and the consumer stops
+        db.session.get(type(flow), flow.id).enabled = False
+        db.session.commit()
+        publish(amqp_channel, queue, b'{"id": 1}')
+        deadline = time.monotonic() + 5
+        while listener.stats["requeued"] == 0 and time.monotonic() < deadline:
+            listener.poll(0.2)
+        listener.poll(0.2)  # the forced reload
+        assert listener.consumers == {}
+        listener.close()
+    assert db.session.query(Run).count() == 0
+    assert queue_depth(amqp_channel, queue) == 1
+
+
+def test_a_message_too_big_for_a_run_is_rejected_not_requeued(app, ctx, queue, amqp_channel):
+    company = factories.company()
+    event_flow(company, queue)
+    publish(amqp_channel, queue, json.dumps({"id": 1, "text": "x" * 100_001}).encode(), b'{"id": 2}')
+
+    stats = events.run_once(app, max_seconds=10, idle_seconds=0.5)
+
+    assert (stats["rejected"], stats["runs"]) == (1, 1)
+    assert queue_depth(amqp_channel, queue) == 0
+
+
+def test_invalid_trigger_config_is_skipped(ctx):
+    with pytest.raises(ValueError, match="amqp://"):
+        events.parse_trigger(1, 1, {"type": "event", "config": {"url": "http://x", "queue": "q"}})
+    binding = events.parse_trigger(1, 1, {"type": "event", "config": {"url": "amqp://h", "queue": "q",
+                                                                      "batch_size": 50, "prefetch": 10}})
+    assert binding.prefetch == 50  # a batch must fit in the prefetch window
+
+
+def test_survives_a_broker_restart(app, ctx, worker, queue, amqp_channel):
+    proxy = TcpProxy(("127.0.0.1", 5672))
+    try:
+        company = factories.company()
+        event_flow(company, queue, url=f"amqp://guest:guest@127.0.0.1:{proxy.port}/%2F")
+        with app.app_context():
+            listener = events.Listener(reload_seconds=60)
+
+            def poll_until(condition, seconds=15):
+                deadline = time.monotonic() + seconds
+                while not condition() and time.monotonic() < deadline:
+                    listener.poll(0.2)
+                assert condition()
+
+            listener.reload()
+            publish(amqp_channel, queue, b'{"id": 1}')
+            poll_until(lambda: listener.stats["runs"] == 1)
+
+            proxy.down()  # the broker "restarts": the connection is lost, and nothing answers for a while
+            poll_until(lambda: not listener.consumers)
+            publish(amqp_channel, queue, b'{"id": 2}')
+            broker = next(iter(listener.brokers.values()))
+            poll_until(lambda: broker.delay >= 2)  # reconnecting failed at least once: backing off
+            assert listener.stats["runs"] == 1
+            proxy.up()
+            poll_until(lambda: listener.stats["runs"] == 2)  # reconnected with backoff, consumed again
+            listener.close()
+        assert run_inputs(company.id) == [b'{"id": 1}', b'{"id": 2}']
+        assert queue_depth(amqp_channel, queue) == 0
+    finally:
+        proxy.close()
+
+
+def test_a_redelivered_message_that_already_started_a_run_is_not_run_twice(app, ctx, queue, amqp_channel):
+    company = factories.company()
+    event_flow(company, queue)
+    publish(amqp_channel, queue, b'{"id": 1}', message_id="m-1")
+    assert events.run_once(app, max_seconds=10, idle_seconds=0.5)["runs"] == 1
+    # The same message again, delivered once and not acknowledged (as if the ack was lost), so the broker
+    # redelivers it with the redelivered flag.
+    publish(amqp_channel, queue, b'{"id": 1}', message_id="m-1")
+    publish(amqp_channel, queue, b'{"id": 2}', message_id="m-2")
+    other = amqp_channel.connection.channel()
+    assert other.basic_get(queue, auto_ack=False)[0] is not None
+    other.close()
+
+    stats = events.run_once(app, max_seconds=10, idle_seconds=0.5)
+
+    assert (stats["duplicates"], stats["runs"]) == (1, 1)
+    assert run_inputs(company.id) == [b'{"id": 1}', b'{"id": 2}']
+    assert queue_depth(amqp_channel, queue) == 0
+
+
+def test_each_event_counts_an_operation_when_metering_exists(app, ctx, queue, amqp_channel, monkeypatch):
+    from app.runs import services
+
+    counted = []
+    monkeypatch.setattr(services, "count_operation", lambda *args: counted.append(args), raising=False)
+    company = factories.company()
+    flow = event_flow(company, queue, batch_size=2, batch_wait_seconds=0.2)
+    publish(amqp_channel, queue, b'{"id": 1}', b'{"id": 2}', b'{"id": 3}')
+
+    assert events.run_once(app, max_seconds=10, idle_seconds=0.8)["runs"] == 2
+    assert counted == [(company.id, flow.id, "event")] * 3
+
+
+def test_the_events_command_runs_until_sigterm(app, database_url, redis_server, tmp_path):
+    """The real process: `flask events` starts, listens and stops cleanly on SIGTERM."""
+    script = (
+        "import logging, sys\n"
+        "from app import create_app, events_cli\n"
+        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': {database_url!r}, 'REDIS_URL': {redis_server!r},"
+        f" 'INSTANCE_PATH': {str(tmp_path)!r}}})\n"
+        "events_cli.init_app(app)\n"
+        "sys.exit(app.cli.main(['events', '--reload-seconds', '1'], standalone_mode=False) or 0)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parents[2],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(3)
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, output
+    assert "event listener started" in output and "event listener stopped" in output

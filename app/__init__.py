@@ -62,6 +62,8 @@ BLUEPRINT_MODULES = (
     "app.settings.views",
     "app.insights.views",
     "app.connectors.oauth_views",
+    "app.connectors.views",
+    "app.marketplace.views",
 )
 
 

@@ -60,7 +60,7 @@ def main() -> None:
             demo.seed()
             flow = db.session.execute(db.select(Flow).limit(1)).scalar_one()
             env = dict(os.environ, WEFT_RETRY_DELAY_SECONDS="0")
-            workers = [subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "runs"], cwd=ROOT, env=env,
+            workers = [subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                        for _ in range(args.workers)]
             time.sleep(2)  # let the workers connect before the clock starts

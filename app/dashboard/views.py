@@ -1,4 +1,4 @@
-"""The dashboard, plus the navigation areas whose issues have not landed yet."""
+"""The dashboard (and the home redirect)."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, url_for
@@ -29,19 +29,3 @@ def index():
         daily=run_queries.daily_counts(days=14),
         status_totals=run_queries.status_totals(days=14),
     )
-
-
-@bp.route("/marketplace/")
-@requires("marketplace", "view")
-def marketplace():
-    return htmx.render("settings/placeholder.html", title="Marketplace", icon="bi-shop",
-                       text="Browse connectors and process flow blueprints to install into your company.")
-
-
-@bp.route("/connectors/")
-@requires("connectors", "view")
-def connectors():
-    return htmx.render("settings/placeholder.html", title="Connectors & instances", icon="bi-plug",
-                       text="Installed connectors and the instances that hold your credentials appear here.")
-
-

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from app.flows.record_paths import MISSING
+from app.flows.paths import MISSING
 
 DAY = 86400.0
 

@@ -21,7 +21,7 @@ from app.flows.condition_operators import (
     canonical_type,
     option_name,
 )
-from app.flows.record_paths import MISSING, Many, compile_getter
+from app.flows.paths import MISSING, Many, PathError, compile_path, parse_path
 
 __all__ = ["MAX_VALUE_LENGTH", "OPERATORS", "RANGE_SEPARATOR", "TYPES", "Condition", "ConditionError", "Operator",
            "compile_conditions", "filter_records", "route_records", "validate_condition"]
@@ -76,8 +76,13 @@ def validate_condition(c: Condition) -> list[str]:
     """Human-readable problems with one condition; empty when it can be compiled."""
     label = f"Condition on {c.field!r}" if c.field else "Condition"
     errors: list[str] = []
-    if not (c.field or "").strip():
+    if not isinstance(c.field, str) or not c.field.strip():
         errors.append("Condition: choose a field")
+    elif not _has_variables(c.field):
+        try:
+            parse_path(c.field)
+        except PathError as exc:
+            errors.append(f"{label}: {exc}")
     if isinstance(c.value, str) and len(c.value) > MAX_VALUE_LENGTH:
         errors.append(f"{label}: value is longer than {MAX_VALUE_LENGTH} characters")
     try:
@@ -98,6 +103,25 @@ def validate_condition(c: Condition) -> list[str]:
         if error:
             errors.append(f"{label}: {error}")
     return errors
+
+
+def compile_getter(path: str) -> Callable[[Any], Any]:
+    """`get(record)`: the value at `path`, MISSING, or a Many when the path went through arrays.
+
+    Conditions read paths with the product's one syntax (app/flows/paths.py) and its `cross_arrays`
+    option, so a name meeting an array crosses it (`lines.sku` is `lines.*.sku`)."""
+    return compile_path(path, cross_arrays=True)
+
+
+def _missing_getter(_record: Any, default: Any = MISSING) -> Any:
+    return default
+
+
+def _getter_or_missing(path: str) -> Callable[[Any], Any]:
+    try:
+        return compile_getter(path)
+    except PathError:
+        return _missing_getter  # a per-record field that does not parse finds nothing
 
 
 def _apply(test: Test, value: Any) -> bool:
@@ -138,7 +162,7 @@ def _condition_predicate(c: Condition, now: datetime, resolve: Callable | None) 
     dynamic_field = resolve is not None and _has_variables(c.field)
 
     if not dynamic_value and not dynamic_field:
-        get, test = compile_getter(c.field), build_test(type_, positive, value, c.date_format, now)
+        get, test = _getter_or_missing(c.field), build_test(type_, positive, value, c.date_format, now)
 
         def static(record: Any) -> bool:
             found = get(record)
@@ -153,9 +177,9 @@ def _condition_predicate(c: Condition, now: datetime, resolve: Callable | None) 
         except ValueProblem:
             return _never  # a per-record value that does not parse never matches
     tests = _bounded_cache(test_for)
-    getters = _bounded_cache(compile_getter)
+    getters = _bounded_cache(_getter_or_missing)
     fixed_test = None if dynamic_value else build_test(type_, positive, value, c.date_format, now)
-    fixed_get = None if dynamic_field else compile_getter(c.field)
+    fixed_get = None if dynamic_field else _getter_or_missing(c.field)
 
     def dynamic(record: Any) -> bool:
         test = fixed_test or tests(_resolved(resolve, value, record))
@@ -203,6 +227,44 @@ def filter_records(records: Iterable[Any], predicate: Predicate, keep_matching: 
     return [r for r in records if not predicate(r)]
 
 
+def route_split(records: Iterable[Any], predicates: Sequence[Predicate | None],
+                follow: str = "all") -> tuple[list[list], int]:
+    """(the records each route matches, by position; how many records matched no route).
+
+    None matches every record. With "first" a record goes down the first route it matches only."""
+    if follow not in ("all", "first"):
+        raise ValueError(f"follow must be 'all' or 'first', not {follow!r}")
+    records = records if isinstance(records, list) else list(records)
+    outs: list[list] = [[] for _ in predicates]
+    if not records:
+        return outs, 0
+    legs = [(out, pred or _always) for out, pred in zip(outs, predicates, strict=True)]
+    if follow == "all" and any(pred is None for pred in predicates):
+        # A route without conditions takes every record, so none is dropped: filter route by route.
+        for out, pred in legs:
+            out.extend(filter(pred, records))
+        return outs, 0
+    dropped = 0
+    if follow == "all":
+        for record in records:
+            hit = False
+            for out, pred in legs:
+                if pred(record):
+                    out.append(record)
+                    hit = True
+            if not hit:
+                dropped += 1
+        return outs, dropped
+    for record in records:
+        for out, pred in legs:
+            if pred(record):
+                out.append(record)
+                break
+        else:
+            dropped += 1
+    return outs, dropped
+
+
 def route_records(records: Iterable[Any], routes: Sequence[tuple[str, Predicate | None]],
                   follow: str = "all") -> dict[str, list]:
     """Each route gets the records it matches (None matches all); records matching no route are dropped."""
@@ -211,16 +273,5 @@ def route_records(records: Iterable[Any], routes: Sequence[tuple[str, Predicate 
     names = [name for name, _ in routes]
     if len(set(names)) != len(names):
         raise ValueError("route names must be unique")
-    out: dict[str, list] = {name: [] for name in names}
-    legs = [(out[name], pred or _always) for name, pred in routes]
-    records = records if isinstance(records, list) else list(records)
-    if follow == "all":
-        for bucket, pred in legs:
-            bucket.extend(filter(pred, records))
-        return out
-    for record in records:
-        for bucket, pred in legs:
-            if pred(record):
-                bucket.append(record)
-                break
-    return out
+    outs, _dropped = route_split(records, [pred for _, pred in routes], follow)
+    return dict(zip(names, outs, strict=True))

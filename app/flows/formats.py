@@ -11,11 +11,6 @@ from typing import Any
 
 from app.flows.xml_dict import XmlError, dump_xml, parse_xml
 
-try:  # optional speed-up; the standard library stays the reference behaviour
-    import orjson
-except ImportError:  # pragma: no cover - depends on the environment
-    orjson = None
-
 FORMATS = ("json", "xml", "csv", "text")
 CSV_DELIMITERS = (",", ";", "\t", "|")
 _SAMPLE_CHARS = 65536
@@ -120,11 +115,8 @@ def _reject_constant(name: str) -> Any:
 
 
 def _parse_json(text: str) -> Any:
-    if orjson is not None:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass  # re-parse with json for its messages, and for integers beyond 64 bits
+    # The standard parser, not orjson: orjson turns integers beyond 64 bits into floats (an order
+    # number would silently change), and json's messages carry line and column.
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
@@ -208,11 +200,6 @@ def _json_default(value: Any) -> Any:
 
 
 def _dump_json(obj: Any, pretty: bool) -> bytes:
-    if orjson is not None and not pretty:
-        try:
-            return orjson.dumps(obj, default=_json_default)
-        except (TypeError, orjson.JSONEncodeError):
-            pass  # big integers and other edge cases: let json decide
     try:
         text = json.dumps(obj, ensure_ascii=False, allow_nan=False, default=_json_default,
                           indent=2 if pretty else None, separators=None if pretty else (",", ":"))

@@ -1,4 +1,10 @@
-"""Dotted-path access into parsed JSON: get, set and precompiled getters/setters (see docs/variables.md)."""
+"""Dotted-path access into parsed JSON: the one path syntax of the product (see docs/variables.md).
+
+Variables, mapping, conditions, batching and split all parse paths here and share one MISSING. Arrays
+are crossed explicitly with `*`. Conditions compile their getters with `cross_arrays=True`, which also
+lets a name that meets an array cross it (`lines.sku` reads like `lines.*.sku`) and marks values found
+through arrays as `Many`; that is an option of the getter, not a second syntax.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -200,22 +206,125 @@ def compile_segments(segs: tuple) -> Callable:
     return star
 
 
+class Many(tuple):
+    """Every value a crossing getter found through arrays, in document order (possibly none).
+
+    A tuple subclass, so a caller can tell "values found through arrays" from "the value is a list"."""
+
+    __slots__ = ()
+
+
+def _is_list(node: Any) -> bool:
+    return type(node) is list or (isinstance(node, Sequence) and not isinstance(node, (str, bytes, bytearray)))
+
+
+def _collect(cur: Any, steps: tuple, i: int, out: list) -> None:
+    """Everything at steps[i:] below `cur`, crossing arrays met by a name, appended to `out`."""
+    n = len(steps)
+    while i < n:
+        key, idx = steps[i]
+        if key is STAR:
+            for child in _children(cur):
+                _collect(child, steps, i + 1, out)
+            return
+        t = type(cur)
+        if t is dict or (t is not list and isinstance(cur, Mapping)):
+            cur = cur.get(key, MISSING)
+            if cur is MISSING:
+                return
+        elif _is_list(cur):
+            if idx is None:
+                for child in cur:  # a name meeting an array crosses it
+                    _collect(child, steps, i, out)
+                return
+            try:
+                cur = cur[idx]
+            except IndexError:
+                return
+        else:
+            return
+        i += 1
+    out.append(cur)
+
+
+def _crossing_getter(segs: tuple) -> Callable:
+    """Getter for conditions: crosses arrays met by a name and returns Many for anything found through arrays."""
+    steps = tuple((s, None if s is STAR else as_index(s)) for s in segs)
+    if not steps:
+        def whole(obj, default=MISSING):
+            return default if obj is MISSING else obj
+        return whole
+
+    def walk(obj, default=MISSING):
+        cur = obj
+        for i, (key, idx) in enumerate(steps):
+            t = type(cur)
+            if key is not STAR:
+                if t is dict or (t is not list and isinstance(cur, Mapping)):
+                    cur = cur.get(key, MISSING)
+                    if cur is MISSING:
+                        return default
+                    continue
+                if not _is_list(cur):
+                    return default
+                if idx is not None:
+                    try:
+                        cur = cur[idx]
+                    except IndexError:
+                        return default
+                    continue
+            out: list = []
+            _collect(cur, steps, i, out)
+            return Many(out)
+        return cur
+
+    first = steps[0][0]
+    if len(steps) == 1 and first is not STAR:
+        def one(obj, default=MISSING):
+            if type(obj) is dict:
+                return obj.get(first, default)
+            return walk(obj, default)
+        return one
+    if len(steps) == 2 and STAR not in segs:
+        second = steps[1][0]
+
+        def two(obj, default=MISSING):
+            if type(obj) is dict:
+                mid = obj.get(first, MISSING)
+                if type(mid) is dict:
+                    return mid.get(second, default)
+                if mid is MISSING:
+                    return default
+            return walk(obj, default)
+        return two
+    return walk
+
+
 _GETTERS: dict[str, Callable] = {}
+_CROSSING_GETTERS: dict[str, Callable] = {}
 
 
-def compile_path(path: str) -> Callable:
+def compile_path(path: str, *, cross_arrays: bool = False) -> Callable:
     """Precompiled `getter(obj, default=MISSING)` for `path`; see get_path for semantics."""
-    g = _GETTERS.get(path)
+    cache = _CROSSING_GETTERS if cross_arrays else _GETTERS
+    g = cache.get(path)
     if g is None:
-        g = compile_segments(parse_path(path))
-        if len(_GETTERS) > 20_000:  # unbounded user input must not grow memory forever
-            _GETTERS.clear()
-        _GETTERS[path] = g
+        segs = parse_path(path)
+        g = _crossing_getter(segs) if cross_arrays else compile_segments(segs)
+        if len(cache) > 20_000:  # unbounded user input must not grow memory forever
+            cache.clear()
+        cache[path] = g
     return g
 
 
-def get_path(obj: Any, path: str, default: Any = MISSING) -> Any:
-    """Value at dotted `path` in `obj`, or `default`. `*` collects a flat list over array elements."""
+def get_path(obj: Any, path: str, default: Any = MISSING, *, cross_arrays: bool = False) -> Any:
+    """Value at dotted `path` in `obj`, or `default`. `*` collects a flat list over array elements.
+
+    With `cross_arrays` (conditions), a name that meets an array also crosses it, and whatever was
+    found through arrays comes back as a `Many` (a tuple, possibly empty) instead of a list.
+    """
+    if cross_arrays:
+        return compile_path(path, cross_arrays=True)(obj, default)
     g = _GETTERS.get(path)
     if g is None:
         g = compile_path(path)

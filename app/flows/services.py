@@ -30,6 +30,7 @@ def _validate_steps(steps: list[dict], prefix: str) -> list[str]:
             problems.append(f"{where}: {exc}")
             continue
         problems += [f"{where} ({shape.label}): {p}" for p in shape.validate(step.get("config") or {})]
+        problems += [f"{where} ({shape.label}): {p}" for p in shape.validate_paths(step.get("paths") or [])]
         for number, path in enumerate(step.get("paths") or [], start=1):
             name = path.get("name") or f"path {number}"
             problems += _validate_steps(path.get("steps") or [], prefix=f"{where} › {name} › step ")

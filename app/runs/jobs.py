@@ -7,6 +7,7 @@ import logging
 from flask import current_app
 from sqlalchemy import select
 
+from app.connectors.runtime import ConnectorRuntime
 from app.extensions import db, get_redis
 from app.flows.context import Payload, ShapeError
 from app.flows.engine import Engine, Environment, StepRecord
@@ -46,11 +47,14 @@ class RunHooks:
         self.book = book
         self.by_source: dict[str, int] = {}
         self.cpu_ms = 0.0
+        self.steps: list[RunStep] = []
 
     def on_step(self, record: StepRecord) -> None:
         run = self.run
         self.cpu_ms += record.cpu_ms
-        db.session.add(RunStep(company_id=run.company_id, run_id=run.id, step_id=record.step_id[:40],
+        # Kept aside and saved with the final status: adding them to the session now would hold a
+        # write lock (on SQLite) for the whole run, blocking the log writer.
+        self.steps.append(RunStep(company_id=run.company_id, run_id=run.id, step_id=record.step_id[:40],
                                label=record.label[:120], type=record.type[:40], status=record.status,
                                started_at=record.started_at, duration_ms=record.duration_ms, cpu_ms=record.cpu_ms,
                                payloads_in=record.payloads_in, payloads_out=record.payloads_out,
@@ -128,23 +132,32 @@ def _execute(run: Run) -> str:
         company_id=run.company_id, run_id=run.id, flow_id=run.flow_id, redis=get_redis(),
         retry_delay=current_app.config["RETRY_DELAY"], on_step=hooks.on_step,
         start_child_run=hooks.start_child_run, notify=hooks.notify, track=hooks.track,
-        callback_respond=hooks.callback_respond if run.trigger == "callback" else None)
+        callback_respond=hooks.callback_respond if run.trigger == "callback" else None,
+        connectors=ConnectorRuntime(company_id=run.company_id, redis=get_redis(), session=db.session,
+                                    secret_key=current_app.config["SECRET_KEY"],
+                                    retry_delay=current_app.config["RETRY_DELAY"]))
     try:
         result = Engine(env).run(version.definition or {}, _input_bucket(run))
     except Exception as exc:  # never leave a run "running" because of our own bug
         log.exception("run %s crashed", run.id)
         db.session.rollback()
         book("error", f"Weft failed to run this flow: {type(exc).__name__}: {exc}")
+        book.flush()
+        db.session.add_all(hooks.steps)
         services.finish(run, "failure", error=str(exc))
         return "failure"
+    finally:
+        env.connectors.close()
+    level = {"success": "info", "partial": "warning", "stopped": "warning"}.get(result.status, "error")
+    book(level, f"Run finished: {result.status}" + (f" — {result.error}" if result.error else "."))
+    book.flush()  # every row is in before viewers hear the final status
     run.operations = result.operations
     run.data_out = result.data_out
     run.payload_count = result.payload_count
     run.cpu_ms = hooks.cpu_ms
+    db.session.add_all(hooks.steps)
     usage.record(run.company_id, run.flow_id, runs=1, data_bytes=result.data_out)
     for source, operations in hooks.by_source.items():
         usage.record(run.company_id, run.flow_id, operations=operations, source=source)
-    level = {"success": "info", "partial": "warning", "stopped": "warning"}.get(result.status, "error")
-    book(level, f"Run finished: {result.status}" + (f" — {result.error}" if result.error else "."))
     services.finish(run, result.status, error=result.error)
     return result.status

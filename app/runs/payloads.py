@@ -53,8 +53,8 @@ def bucket_body(bucket: Bucket) -> bytes:
     if len(bucket) == 1:
         return bucket[0].to_bytes()
     if all(p.format == "json" for p in bucket):
-        return json.dumps([p.data for p in bucket], separators=(",", ":"), ensure_ascii=False,
-                          default=str).encode()
+        # Same bytes as serialising the list, but reuses each payload's cached serialisation.
+        return b"[" + b",".join(p.to_bytes() for p in bucket) + b"]"
     return b"\n".join(p.to_bytes() for p in bucket)
 
 

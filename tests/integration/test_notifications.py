@@ -76,6 +76,7 @@ def run_with_services(company, definition, enabled=True):
         track=lambda pairs: tracking.record(company.id, flow.id, run.id, pairs))
     with tenancy.acting_as(company.id):
         result = Engine(env).run(definition, [])
+    book.flush()  # log rows are written by the logbook's writer thread
     return flow, run, result
 
 

@@ -2,13 +2,41 @@
 settings partial templates/flows/shapes/_<type>.html, added to the list below."""
 from __future__ import annotations
 
-from app.flows.shapes import manual_payload, map, try_catch
+from app.flows.shapes import (
+    assert_payload,
+    branch,
+    callback,
+    connector,
+    filter,
+    flow_control,
+    manual_payload,
+    map,
+    notify,
+    route,
+    run_flow,
+    set_variables,
+    split,
+    track_data,
+    try_catch,
+)
 from app.flows.shapes.base import Shape
 
 _MODULE_CLASSES: list[type[Shape]] = [
     manual_payload.ManualPayload,
     map.Map,
+    filter.Filter,
+    route.Route,
+    branch.Branch,
+    flow_control.FlowControl,
+    split.Split,
     try_catch.TryCatch,
+    set_variables.SetVariables,
+    assert_payload.AssertPayload,
+    notify.Notify,
+    track_data.TrackData,
+    run_flow.RunProcessFlow,
+    callback.Callback,
+    connector.Connector,
 ]
 
 SHAPES: dict[str, dict[int, type[Shape]]] = {}

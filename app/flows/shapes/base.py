@@ -20,6 +20,10 @@ class Shape:
         """Human-readable problems with config; an empty list means it can be deployed."""
         return []
 
+    def validate_paths(self, paths: list[dict]) -> list[str]:
+        """Problems with the step's paths (route conditions, branch count); shapes with paths override."""
+        return []
+
     def summary(self, config: dict) -> str:
         """One line shown on the canvas under the shape's label."""
         return ""

@@ -138,11 +138,20 @@ ORDERS = {"orders": [{"id": 1, "lines": [{"sku": "a"}, {"sku": "b"}]}, {"id": 2,
 def test_split_through_an_array_collects_one_array_in_document_order():
     assert split(ORDERS, level="orders.*.lines", wrapper_key=None) == [[[{"sku": "a"}, {"sku": "b"}],
                                                                          [{"sku": "c"}]]]
-    assert split(ORDERS, level="orders.lines", wrapper_key=None) == split(ORDERS, level="orders.*.lines",
-                                                                          wrapper_key=None)
     assert split(ORDERS, level="orders.*.lines.*", wrapper_key="lines") == [
         {"lines": [{"sku": "a"}, {"sku": "b"}, {"sku": "c"}]}]
-    assert split(ORDERS, level="orders.lines.sku", wrapper_key=None) == [["a", "b", "c"]]
+    assert split(ORDERS, level="orders.*.lines.*.sku", wrapper_key=None) == [["a", "b", "c"]]
+
+
+def test_split_crosses_arrays_only_where_the_path_says_star():
+    # Changed with the one path syntax: a name meeting an array no longer crosses it in split (only
+    # conditions keep that as an option); the error names the explicit form.
+    with pytest.raises(SplitError, match=r"write 'orders\.\*\.lines' to take from every element"):
+        split(ORDERS, level="orders.lines", wrapper_key=None)
+    with pytest.raises(SplitError, match=r"write 'orders\.\*\.lines\.\*\.sku'"):
+        split(ORDERS, level="orders.lines.sku", wrapper_key=None)
+    with pytest.raises(SplitError, match="nothing at that path in the payload$"):
+        split(ORDERS, level="orders.nothing", wrapper_key=None)
 
 
 def test_split_through_an_empty_array_gives_an_empty_array():

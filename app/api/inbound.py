@@ -1,0 +1,296 @@
+"""Inbound webhook and callback calls: authenticate, check, rate-limit, read the payload, start the run,
+answer. Callers are not signed in: the URL names the company and the signature is the credential.
+
+Views hand over an Inbound (the request's parts) and send back the Answer; no Flask here.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from sqlalchemy import select
+
+from app.api import ratelimit
+from app.api.models import CONTENT_TYPES, CallbackTrigger, WebhookTrigger
+from app.api.services import count_operation
+from app.companies.models import Company
+from app.companies.tiers import tier_of
+from app.extensions import db
+from app.flows import formats
+from app.flows.models import Flow, FlowVersion
+from app.runs import callbacks
+from app.runs import services as run_services
+from app.runs.models import FINAL_STATUSES, Run
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+CALLBACK_HARD_MARGIN = 240  # spec §2.17: over the allowance by 241 or more in one minute is a 429
+CALLBACK_POLL_SECONDS = 1.0
+DEFAULT_MESSAGE = "Flow initialised."
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes = b""
+    content_type: str = CONTENT_TYPES["json"]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _json_answer(status: int, obj: dict, **headers: str) -> Answer:
+    return Answer(status, json.dumps(obj).encode(), CONTENT_TYPES["json"], dict(headers))
+
+
+def _error(status: int, message: str, **headers: str) -> Answer:
+    return _json_answer(status, {"error": message}, **headers)
+
+
+class PayloadTooLarge(Exception):
+    pass
+
+
+class BadPayload(ValueError):
+    pass
+
+
+@dataclass
+class Inbound:
+    """What a view hands over of the request; read() gives (body, multipart form fields) and may raise
+    PayloadTooLarge. It is called only once the caller is authenticated and within its limits."""
+
+    mimetype: str
+    content_length: int | None
+    query: list[tuple[str, str]]
+    read: Callable[[], tuple[bytes, list[tuple[str, str]]]]
+
+
+_DECLARED = {"application/json": "json", "text/json": "json", "application/xml": "xml", "text/xml": "xml",
+             "text/csv": "csv", "application/csv": "csv"}
+
+
+def _declared_format(mimetype: str) -> str | None:
+    if mimetype in _DECLARED:
+        return _DECLARED[mimetype]
+    if mimetype.endswith("+json"):
+        return "json"
+    if mimetype.endswith("+xml"):
+        return "xml"
+    return None
+
+
+def _as_object(pairs: list[tuple[str, str]]) -> dict:
+    """Form or query pairs as a JSON object; a repeated key becomes a list of its values."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            out[key] = (out[key] if isinstance(out[key], list) else [out[key]]) + [value]
+        else:
+            out[key] = value
+    return out
+
+
+def read_payload(inbound: Inbound) -> tuple[str | None, str]:
+    """(payload text, format) from the body, else from the query parameters; the body wins.
+
+    A declared JSON, XML or CSV content type must parse (else BadPayload with the parser's message);
+    form fields become a JSON object; anything else is detected (JSON, XML, CSV or text)."""
+    body, form = inbound.read()
+    if form:
+        return json.dumps(_as_object(form)), "json"
+    # `curl -d '{"a": 1}'` labels JSON as form data: a body that is JSON or XML is taken as such.
+    if (inbound.mimetype == "application/x-www-form-urlencoded" and body.strip()
+            and formats.detect(body) not in ("json", "xml")):
+        try:
+            return json.dumps(_as_object(parse_qsl(body.decode("utf-8"), keep_blank_values=True))), "json"
+        except UnicodeDecodeError:
+            raise BadPayload("The form data is not UTF-8 text.") from None
+    if body.strip():
+        fmt = _declared_format(inbound.mimetype)
+        if fmt:
+            try:
+                parsed = formats.parse(body, fmt)
+            except formats.FormatError as exc:
+                raise BadPayload(str(exc)) from None
+        else:
+            fmt, parsed = formats.detect(body), None
+        try:
+            return body.decode("utf-8-sig"), fmt
+        except UnicodeDecodeError:
+            if fmt == "xml":  # another declared encoding: store it as UTF-8 XML
+                return formats.dump(parsed if parsed is not None else formats.parse(body, "xml"), "xml").decode(), fmt
+            raise BadPayload("The body is not UTF-8 text.") from None
+    if inbound.query:
+        return json.dumps(_as_object(inbound.query)), "json"
+    return None, "json"
+
+
+def _find(model, company_id: int, ident: int, signature: str | None):
+    # Cross-tenant by nature: the caller is not signed in. The URL names the company and the row, and
+    # the signature is the credential, so this lookup cannot go through tenancy.scoped().
+    row = db.session.execute(
+        select(model).where(model.company_id == company_id, model.id == ident)).scalar_one_or_none()
+    if row is None or not row.signature_matches(signature):
+        return None
+    return row
+
+
+def _deployed_version(flow_id: int) -> FlowVersion | None:
+    # One small query instead of loading every version of the flow through flow.versions.
+    return db.session.execute(select(FlowVersion).where(
+        FlowVersion.flow_id == flow_id, FlowVersion.status == "deployed")).scalars().first()
+
+
+def _not_runnable(flow: Flow, version: FlowVersion | None, what: str) -> str | None:
+    if version is None:
+        return f"The flow '{flow.name}' has no deployed version; deploy it to accept {what} calls."
+    if not flow.enabled:
+        return f"The flow '{flow.name}' is disabled; enable it to accept {what} calls."
+    return None
+
+
+def _too_large() -> Answer:
+    return _error(413, f"The payload is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB; split it across calls.")
+
+
+def _rate_limited(kind: str, decision: ratelimit.Decision, allowance: int) -> Answer:
+    return _error(429, f"Too many {kind} calls: this company's plan allows {allowance} per minute. "
+                       f"Try again in {decision.retry_after} seconds.", **{"Retry-After": str(decision.retry_after)})
+
+
+@dataclass
+class Accepted:
+    version: FlowVersion
+    payload: str | None
+    fmt: str
+
+
+def _accept(kind: str, hook, inbound: Inbound, limit: int, allowance: int) -> Answer | Accepted:
+    """The checks webhooks and callbacks share, in order: flow runnable (409), size (413), rate (429),
+    payload (400). Returns the error answer, or what the run needs."""
+    version = _deployed_version(hook.flow_id)
+    problem = _not_runnable(hook.flow, version, kind)
+    if problem:
+        return _error(409, problem)
+    if inbound.content_length is not None and inbound.content_length > MAX_BODY_BYTES:
+        return _too_large()
+    decision = ratelimit.hit(f"{kind}s", hook.company_id, limit)
+    if not decision.allowed:
+        return _rate_limited(kind, decision, allowance)
+    try:
+        payload, fmt = read_payload(inbound)
+    except PayloadTooLarge:
+        return _too_large()
+    except BadPayload as exc:
+        return _error(400, str(exc))
+    return Accepted(version, payload, fmt)
+
+
+def receive_webhook(company_id: int, webhook_id: int, signature: str | None, inbound: Inbound) -> Answer:
+    hook = _find(WebhookTrigger, company_id, webhook_id, signature)
+    if hook is None:
+        return _error(404, "No webhook matches this URL and signature.")
+    if not hook.enabled:
+        return _error(409, "This webhook is disabled; enable it on the flow's trigger panel.")
+    allowance = tier_of(db.session.get(Company, company_id)).webhooks_per_minute
+    accepted = _accept("webhook", hook, inbound, allowance, allowance)
+    if isinstance(accepted, Answer):
+        return accepted
+    try:
+        run = run_services.start_run(hook.flow, trigger="webhook", payload=accepted.payload, fmt=accepted.fmt,
+                                     version=accepted.version, max_chars=None)
+    except run_services.RunError as exc:
+        return _error(422, str(exc))
+    count_operation(hook.company_id, hook.flow_id, "webhook")
+    return webhook_answer(hook, run.id)
+
+
+def webhook_answer(hook: WebhookTrigger, run_id: int) -> Answer:
+    """The default answer, or the webhook's customised status, body and format."""
+    fmt, status = hook.response_format, hook.response_status
+    if status == 204:
+        return Answer(204, b"", CONTENT_TYPES[fmt])
+    if hook.response_body is not None:
+        return Answer(status, hook.response_body.encode(), CONTENT_TYPES[fmt])
+    default = {"message": DEFAULT_MESSAGE, "run_id": run_id}
+    if fmt == "xml":
+        body = formats.dump({"response": default}, "xml")
+    elif fmt == "text":
+        body = f"{DEFAULT_MESSAGE} Run id {run_id}.".encode()
+    else:
+        body = json.dumps(default).encode()
+    return Answer(status, body, CONTENT_TYPES[fmt])
+
+
+def receive_callback(company_id: int, callback_id: int, signature: str | None, inbound: Inbound) -> Answer:
+    hook = _find(CallbackTrigger, company_id, callback_id, signature)
+    if hook is None:
+        return _error(404, "No callback matches this URL and signature.")
+    allowance = tier_of(db.session.get(Company, company_id)).callbacks_per_minute
+    accepted = _accept("callback", hook, inbound, allowance + CALLBACK_HARD_MARGIN, allowance)
+    if isinstance(accepted, Answer):
+        return accepted
+    timeout = hook.timeout_seconds
+    try:
+        run = run_services.start_run(hook.flow, trigger="callback", payload=accepted.payload, fmt=accepted.fmt,
+                                     version=accepted.version, queue="callbacks", max_chars=None)
+    except run_services.RunError as exc:
+        return _error(422, str(exc))
+    count_operation(hook.company_id, hook.flow_id, "callback")
+    run_id = run.id
+    answer = await_answer(run_id, timeout)
+    if answer is None:
+        return _error(504, f"The flow did not reach its callback shape within {timeout} seconds; "
+                           f"the run continues (run id {run_id}).")
+    if "error" in answer:
+        return _error(502, answer["error"])
+    return callback_answer(hook.response_format, answer.get("payloads") or [])
+
+
+def await_answer(run_id: int, timeout: float) -> dict | None:
+    """Wait for the run's callback answer. Between short waits, a run that ended without answering
+    (it failed, or had no callback shape) is reported as an error at once rather than at the timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.rollback()  # no transaction (or connection) held while blocking on Redis
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        answer = callbacks.wait(run_id, timeout=min(CALLBACK_POLL_SECONDS, remaining))
+        if answer is not None:
+            return answer
+        status, error = db.session.execute(select(Run.status, Run.error).where(Run.id == run_id)).one()
+        if status in FINAL_STATUSES:
+            # The worker answers (or reports the failure) right around finishing: give that a moment.
+            late = callbacks.wait(run_id, timeout=0.25)
+            if late is not None:
+                return late
+            detail = f": {error}" if error else "."
+            return {"error": f"Run {run_id} ended ({status}) without reaching a callback shape{detail}"}
+
+
+def _xml_item(payload):
+    """One payload as the content of a <payload> element: XML text parsed, a JSON array as <item>s."""
+    if isinstance(payload, str):
+        try:
+            return formats.parse(payload, "xml")
+        except formats.FormatError:
+            return payload
+    if isinstance(payload, list):
+        return {"item": payload}
+    return payload
+
+
+def callback_answer(fmt: str, payloads: list) -> Answer:
+    """All callback answers are arrays: a JSON array, <payloads><payload>… in XML, or lines of text."""
+    try:
+        if fmt == "xml":
+            body = formats.dump({"payloads": {"payload": [_xml_item(p) for p in payloads]}}, "xml")
+        elif fmt == "text":
+            body = "\n".join(p if isinstance(p, str) else json.dumps(p) for p in payloads).encode()
+        else:
+            body = formats.dump(payloads, "json")
+    except formats.FormatError as exc:
+        return _error(502, f"The callback payloads cannot be written as {fmt.upper()}: {exc}")
+    return Answer(200, body, CONTENT_TYPES.get(fmt, CONTENT_TYPES["json"]))

@@ -1,0 +1,44 @@
+"""Per-company rate limits for inbound webhooks and callbacks, counted in Redis.
+
+A fixed one-minute window: the counter `weft:ratelimit:<kind>:<company_id>:<minute>` is incremented
+atomically (INCR) by every web process, so the limit holds across processes and machines, and expires
+on its own shortly after its minute ends.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from app.extensions import get_redis
+
+WINDOW_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    count: int  # requests counted in this window, this one included
+    limit: int  # the most this window accepts
+    retry_after: int  # seconds until the window resets
+
+    @property
+    def over_allowance_by(self) -> int:
+        return max(self.count - self.limit, 0)
+
+
+def key(kind: str, company_id: int, minute: int) -> str:
+    return f"weft:ratelimit:{kind}:{company_id}:{minute}"
+
+
+def hit(kind: str, company_id: int, limit: int, now: float | None = None) -> Decision:
+    """Count one request of `kind` for the company; allowed while the window's count stays within limit."""
+    now = time.time() if now is None else now
+    minute = int(now // WINDOW_SECONDS)
+    counter = key(kind, company_id, minute)
+    pipe = get_redis().pipeline()
+    pipe.incr(counter)
+    pipe.expire(counter, WINDOW_SECONDS * 2)
+    count = int(pipe.execute()[0])
+    retry_after = max(1, math.ceil((minute + 1) * WINDOW_SECONDS - now))
+    return Decision(allowed=count <= limit, count=count, limit=limit, retry_after=retry_after)

@@ -1,0 +1,39 @@
+"""Branch: runs its paths one after another, each with the same input bucket (docs/shapes.md#branch).
+
+The engine runs the paths in order; when one fails, the remaining paths do not start.
+"""
+from __future__ import annotations
+
+from app.flows.context import Fork, ShapeContext, ShapeError
+from app.flows.shapes.base import Shape
+
+MAX_PATHS = 6
+
+
+class Branch(Shape):
+    type = "branch"
+    label = "Branch"
+    icon = "bi-diagram-3"
+    group = "standard"
+    help = "Run several paths one after another, each with the same data."
+    retries = 0  # nothing here can fail transiently
+
+    def validate(self, config: dict) -> list[str]:
+        return [f"Unknown setting {key!r}." for key in config]
+
+    def validate_paths(self, paths: list[dict]) -> list[str]:
+        """Problems with the branches themselves (the step's paths, which validate() does not see)."""
+        if not 1 <= len(paths) <= MAX_PATHS:
+            return [f"A branch shape holds 1 to {MAX_PATHS} branches; it has {len(paths)}."]
+        return []
+
+    def summary(self, config: dict) -> str:
+        return "paths run in order"
+
+    def execute(self, ctx: ShapeContext) -> Fork:
+        if not ctx.paths:
+            raise ShapeError("The branch shape has no branches.")
+        # Every branch gets the same payloads; each gets its own Payload objects (and meta), so a
+        # branch that changes meta does not change what the next branch sees.
+        buckets = [[p.with_meta(dict(p.meta)) for p in ctx.bucket] for _ in ctx.paths]
+        return Fork(buckets=buckets, sequential=True)

@@ -1,0 +1,123 @@
+"""Route: sends each record down the paths (routes) whose conditions it matches (docs/shapes.md#route).
+
+The routes are the step's paths: `{"name", "config": {"logic", "conditions"}}`. The engine runs every
+route that received something; a route that received nothing does not start.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from app.flows import condition_config, variables
+from app.flows.conditions import ConditionError, compile_conditions, route_split
+from app.flows.context import Bucket, Fork, Payload, ShapeContext, ShapeError
+from app.flows.shapes.base import Shape
+
+METHODS = {"all": "Follow all matching routes", "first": "Follow first matching route only"}
+PATH_SETTINGS = ("conditions", "logic", "source")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _route_name(path: dict, number: int) -> str:
+    return path.get("name") or f"route {number}"
+
+
+class Route(Shape):
+    type = "route"
+    label = "Route"
+    icon = "bi-signpost-split"
+    group = "standard"
+    help = "Send each record down the routes whose conditions it matches."
+    retries = 0  # the same records give the same answer; trying again cannot help
+
+    def validate(self, config: dict) -> list[str]:
+        problems = [f"Unknown setting {key!r}." for key in config if key not in ("method", "source")]
+        method = config.get("method", "all")
+        if method not in METHODS:
+            problems.append(f"Routing method must be 'all' ({METHODS['all']}) or 'first' ({METHODS['first']}), "
+                            f"not {method!r}.")
+        return problems
+
+    def validate_paths(self, paths: list[dict]) -> list[str]:
+        """Problems with the routes themselves (they are the step's paths, so validate() does not see them)."""
+        if len(paths) < 2:
+            return [f"A route shape needs at least 2 routes; it has {len(paths)}."]
+        problems = []
+        names = [p.get("name") for p in paths if p.get("name")]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(f"Two routes are called {name!r}; give each route its own name.")
+        for number, path in enumerate(paths, start=1):
+            where = f"Route {_route_name(path, number)!r}"
+            config = path.get("config") or {}
+            if not isinstance(config, dict):
+                problems.append(f"{where}: its settings must be an object.")
+                continue
+            problems += [f"{where}: unknown setting {key!r}." for key in config if key not in PATH_SETTINGS]
+            problems += [f"{where}: {p}" for p in condition_config.validate_logic(config.get("logic"))]
+            problems += [f"{where}: {p}" for p in condition_config.validate_rows(config.get("conditions"))]
+        return problems
+
+    def summary(self, config: dict) -> str:
+        return METHODS.get(config.get("method", "all"), "")
+
+    def execute(self, ctx: ShapeContext) -> Fork:
+        if not ctx.paths:
+            raise ShapeError("The route shape has no routes.")
+        method = ctx.config.get("method", "all")
+        if method not in METHODS:
+            raise ShapeError(f"Unknown routing method {method!r}: use 'all' or 'first'.")
+        now = ctx.now or datetime.now(UTC)
+        resolver = condition_config.PayloadVariables(ctx.scope)
+        predicates = []
+        for number, path in enumerate(ctx.paths, start=1):
+            config = path.get("config") or {}
+            rows = config.get("conditions") or []
+            if not rows:
+                predicates.append(None)  # a route without conditions gets every record that reaches it
+                continue
+            try:
+                predicates.append(compile_conditions(condition_config.parse_rows(rows),
+                                                     condition_config.logic_of(config), now=now, resolve=resolver))
+            except ConditionError as exc:
+                raise ShapeError(f"Route {_route_name(path, number)!r}: the conditions are not valid: {exc}") from exc
+        if all(p is None for p in predicates):
+            # A route shape with no conditions at all sends everything down every route, in any format.
+            ctx.log("info", f"Route: no conditions, so all {_plural(len(ctx.bucket), 'payload')} go down every route.")
+            return Fork(buckets=[[p.with_meta(dict(p.meta)) for p in ctx.bucket] or None for _ in ctx.paths])
+
+        buckets: list[Bucket] = [[] for _ in ctx.paths]
+        counts = [0] * len(ctx.paths)
+        seen = dropped = 0
+        for number, payload in enumerate(ctx.bucket, start=1):
+            ctx.check_deadline()
+            if payload.format != "json":
+                raise ShapeError(f"Route needs JSON payloads; payload {number} is {payload.format.upper()}.")
+            resolver.use(payload)
+            data = payload.data
+            records = data if isinstance(data, list) else [data]
+            try:
+                outs, unmatched = route_split(records, predicates, method)
+            except variables.VariableError as exc:
+                raise ShapeError(str(exc)) from exc
+            seen += len(records)
+            dropped += unmatched
+            for index, matched in enumerate(outs):
+                if not matched:
+                    continue
+                counts[index] += len(matched)
+                # Each route gets its own Payload (and meta), so a route changing meta leaves the others alone.
+                if not isinstance(data, list) or len(matched) == len(data):
+                    buckets[index].append(payload.with_meta(dict(payload.meta)))  # the whole payload goes this way
+                else:
+                    buckets[index].append(Payload(data=matched, format="json", meta=dict(payload.meta)))
+
+        parts = [f"{_route_name(path, n)!r} {_plural(counts[n - 1], 'record')}"
+                 for n, path in enumerate(ctx.paths, start=1)]
+        message = f"Route ({METHODS[method].lower()}): " + ", ".join(parts)
+        if dropped:
+            verb = "was" if dropped == 1 else "were"
+            message += f"; {_plural(dropped, 'record')} of {seen:,} matched no route and {verb} dropped"
+        ctx.log("info", message + ".")
+        return Fork(buckets=[bucket or None for bucket in buckets])

@@ -38,6 +38,11 @@ from app.connectors.definitions import CATEGORIES, DATA_TYPES, KEY_RE, METHODS, 
 EXPLICIT_EMPTY = {"prefix", "token_prefix", "scope", "page_param", "realm"}
 PREFIX_KEYS = {"prefix", "token_prefix"}
 WHOLE_NUMBERS = {"limit", "start_page", "start_offset", "max_pages", "token_ttl"}
+# Settings most connectors leave alone: shown folded under "Advanced settings".
+ADVANCED_SETTINGS = {"extra_authorize_params", "refresh_grant_type", "client_auth", "access_token_key",
+                     "refresh_token_key", "token_header", "token_prefix", "extra_params", "grant_type", "namespaces",
+                     "token_ttl", "relogin_on", "allow_empty", "max_pages", "stop_on_short_page", "start_page",
+                     "start_offset", "total_pages_path", "total_path", "count_path", "has_more_path"}
 DATA_TYPE_LABELS = {"json": "JSON", "xml": "XML", "form": "Form fields (urlencoded)", "text": "Plain text"}
 VAR_KEY_MESSAGE = "A key starts with a letter and holds letters, digits and underscores (e.g. store_name)."
 
@@ -186,6 +191,11 @@ def _settings_class(fields: list) -> type[Form]:
     return type("SettingsForm", (Form,), attrs)
 
 
+def advanced_keys(kind: str) -> set[str]:
+    """The settings of an auth type or pagination method folded away by default."""
+    return ADVANCED_SETTINGS | ({"placement"} if kind.startswith("oauth2") else set())
+
+
 def settings_rows(fields: list, settings: dict | None) -> SimpleNamespace:
     """Stored settings as form data (dicts as 'name = value' lines). An object, not a dict: FormField passes a
     dict's keys as keywords, and a setting called 'prefix' would clash with the form's own."""
@@ -255,7 +265,7 @@ class DetailsForm(FlaskForm):
 
 def details_form(definition: dict | None = None, **kwargs) -> DetailsForm:
     """The basic-details form; `definition` fills it on a GET (and keeps an icon that is not in the list)."""
-    if definition is not None and "formdata" not in kwargs:
+    if definition is not None and kwargs.get("formdata", "posted") is None:  # a GET shows the stored values
         data = {k: definition.get(k) for k in builder.DETAIL_KEYS if definition.get(k) is not None}
         test = definition.get("test")
         data["test_path"] = test.get("path", "") if isinstance(test, dict) else ""
@@ -399,7 +409,7 @@ class EndpointForm(RowsForm):
 
 
 def pagination_choices(current: str | None = None) -> list[SelectChoice]:
-    return choices((k, p.label or "None (one request)") for k, p in paginations.PAGINATIONS.items()
+    return choices((k, "None (one request)" if k == "none" else p.label) for k, p in paginations.PAGINATIONS.items()
                    if k != "script" or current == "script")
 
 
@@ -491,7 +501,7 @@ def instance_form(definition: dict, method: dict | None, instance=None, stored: 
     values_cls = type("InstanceValues", (Form,), attrs)
     cls = type("InstanceForm", (InstanceForm,), {"values": FormField(values_cls), "specs": specs,
                                                  "secrets_set": set((stored or {}).get("secrets_set") or [])})
-    if instance is not None and "formdata" not in kwargs:
+    if instance is not None and kwargs.get("formdata", "posted") is None:  # a GET shows the stored values
         values = (stored or {}).get("values") or {}
         kwargs["data"] = {
             "name": instance.name, "auth_method": (method or {}).get("key"),

@@ -376,7 +376,8 @@ def builder_auth_method(connector_id: int, key: str | None):
                                          f"#method-{saved}")
             status = 422
     return _builder_page("auth_method.html", "method_form", connector, status, form=form, problems=problems,
-                         step="auth", method_key=key, auth_type=auth_types.get(kind))
+                         step="auth", method_key=key, auth_type=auth_types.get(kind),
+                         advanced=forms.advanced_keys(kind))
 
 
 @bp.route("/<int:connector_id>/builder/auth/<key>/remove", methods=["POST"])
@@ -438,6 +439,7 @@ def builder_endpoint(connector_id: int, key: str | None):
     instances = connector.instances
     return _builder_page("endpoint.html", "endpoint_form", connector, status, form=form, problems=problems,
                          step="endpoints", current_endpoint=existing, endpoint_key=key,
+                         advanced=forms.advanced_keys(form.pagination_type.data or "none"),
                          try_form=forms.try_form(existing, instances, formdata=None) if existing else None,
                          instances=instances, result=None)
 

@@ -38,7 +38,7 @@ def queue_name(run: Run) -> str:
 
 def _enqueue(run: Run) -> None:
     jobs.enqueue(queue_name(run), "app.runs.jobs.execute_run", run.id, job_id=f"run-{run.id}",
-                 job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=60, failure_ttl=7 * 86_400)
+                 job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0, failure_ttl=7 * 86_400)
 
 
 def admit(run: Run) -> None:

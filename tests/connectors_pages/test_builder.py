@@ -94,8 +94,11 @@ def test_building_a_connector_step_by_step(app, client, login, shop):
         "get_order", "/orders/{{order_id}}", {"X-Client": "weft"}, None)
     listing = text(client.get(f"/connectors/{cid}/builder/endpoints"))
     assert "Get order" in listing and "GET /orders/{{order_id}}" in listing
-    checklist = text(client.get(f"/connectors/{cid}/builder"))
-    assert "1 authentication method" in checklist and "1 endpoint" in checklist
+    details = text(client.get(f"/connectors/{cid}/builder"))
+    assert "1 authentication method" in details and "1 endpoint" in details
+    assert 'value="Acme WMS"' in details and f'value="{shop.url}"' in details and 'value="/me"' in details
+    edit = text(client.get(f"/connectors/{cid}/builder/auth/api-key"))
+    assert 'value="API key"' in edit and 'value="X-Api-Key"' in edit
 
 
 def test_pagination_settings_follow_the_chosen_method(app, client, login, shop):

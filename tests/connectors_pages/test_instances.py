@@ -56,6 +56,7 @@ def test_adding_an_instance_stores_the_secret_encrypted_and_never_shows_it(app, 
         assert (instance.timeout_seconds, instance.retries) == (20, 1)
         instance_id = instance.id
     edit = text(client.get(f"/connectors/instances/{instance_id}/edit"))
+    assert 'value="Live shop"' in edit and 'name="timeout_seconds" type="number" value="20"' in edit
     assert API_KEY not in edit and "•••• stored" in edit and "Replace" in edit
     assert "Leave it empty to keep the stored value." in edit
     assert API_KEY not in text(client.get("/connectors/"))

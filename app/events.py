@@ -368,13 +368,9 @@ class Listener:
 
     @staticmethod
     def _meter(binding: Binding, count: int) -> None:
-        # TODO(metering): count_operation comes with the insights issue; until then nothing is counted.
-        counter = getattr(run_services, "count_operation", None)
-        if counter is None:
-            return
         try:
             for _ in range(count):
-                counter(binding.company_id, binding.flow_id, "event")
+                run_services.count_operation(binding.company_id, binding.flow_id, "event")
         except Exception:
             log.warning("could not count event operations for flow %s", binding.flow_id, exc_info=True)
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import contains_eager
 from app.extensions import db, get_redis
 from app.flows.models import Flow, FlowVersion
 from app.flows.schedules import FIRST_RUN_WINDOW, Schedule, ScheduleError, latest_tick
+from app.insights import usage
 from app.runs import queue as run_queue
 from app.runs import services as run_services
 from app.timeutil import utcnow
@@ -118,8 +119,9 @@ def run_forever(tick_seconds: float) -> None:
                 db.session.rollback()
             try:
                 run_queue.sweep()  # runs whose wake-up was lost (a crashed worker) still get their turn
+                usage.flush()  # counters the workers and web processes added in Redis
             except Exception:
-                log.exception("run queue sweep failed")
+                log.exception("run queue sweep or usage flush failed")
                 db.session.rollback()
             finally:
                 db.session.remove()

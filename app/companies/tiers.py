@@ -28,6 +28,10 @@ TIERS = {
                 api_requests_per_minute=600, monthly_emails=1000, operations_per_month=1_000_000),
     "custom": Tier("custom", "Custom", concurrency=10, webhooks_per_minute=600, callbacks_per_minute=600,
                    api_requests_per_minute=1200, monthly_emails=5000, operations_per_month=None),
+    # For self-hosted installations that meter nothing (and for benchmarks of the whole stack).
+    "unlimited": Tier("unlimited", "Self-hosted (unlimited)", concurrency=32, webhooks_per_minute=1_000_000,
+                      callbacks_per_minute=1_000_000, api_requests_per_minute=1_000_000, monthly_emails=1_000_000,
+                      operations_per_month=None),
 }
 
 

@@ -156,8 +156,8 @@ def _execute(run: Run) -> str:
     run.payload_count = result.payload_count
     run.cpu_ms = hooks.cpu_ms
     db.session.add_all(hooks.steps)
-    usage.record(run.company_id, run.flow_id, runs=1, data_bytes=result.data_out)
+    usage.add(run.company_id, run.flow_id, runs=1, data_bytes=result.data_out)
     for source, operations in hooks.by_source.items():
-        usage.record(run.company_id, run.flow_id, operations=operations, source=source)
+        usage.add(run.company_id, run.flow_id, operations=operations, source=source)
     services.finish(run, result.status, error=result.error)
     return result.status

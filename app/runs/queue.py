@@ -41,15 +41,33 @@ def _enqueue(run: Run) -> None:
                  job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0, failure_ttl=7 * 86_400)
 
 
+# Take a slot only while fewer than the allowance are held (atomic, shared by every process).
+_TAKE_SLOT = """
+if redis.call('scard', KEYS[1]) < tonumber(ARGV[2]) then return redis.call('sadd', KEYS[1], ARGV[1]) end
+return -1
+"""
+
+
 def admit(run: Run) -> None:
     """Called right after a new run is committed."""
+    redis = get_redis()
     if run.skip_queue:
-        get_redis().sadd(slots_key(run.company_id), run.id)
-        run.dispatched_at = utcnow()
-        db.session.commit()
-        _enqueue(run)
-    else:
+        redis.sadd(slots_key(run.company_id), run.id)
+    elif _others_waiting(run) or redis.eval(_TAKE_SLOT, 1, slots_key(run.company_id), run.id,
+                                               tier_of(db.session.get(Company, run.company_id)).concurrency) < 0:
+        # Older runs wait (they go first, by priority) or no slot is free: this run waits too, and
+        # the run that frees a slot dispatches the next one.
         dispatch(run.company_id)
+        return
+    run.dispatched_at = utcnow()
+    db.session.commit()
+    _enqueue(run)
+
+
+def _others_waiting(run: Run) -> bool:
+    query = select(Run.id).where(Run.company_id == run.company_id, Run.status == "queued",
+                                 Run.dispatched_at.is_(None), Run.id != run.id).limit(1)
+    return db.session.execute(query).first() is not None
 
 
 def _prune(company_id: int) -> int:

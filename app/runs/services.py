@@ -52,8 +52,7 @@ def start_run(flow: Flow, trigger: str = "manual", payload: str | bytes | None =
 
 def count_operation(company_id: int, flow_id: int, source: str) -> None:
     """A webhook, event or API call received counts one operation for its company."""
-    usage.record(company_id, flow_id, operations=1, source=source)
-    db.session.commit()
+    usage.add(company_id, flow_id, operations=1, source=source)
 
 
 def request_stop(run: Run) -> None:

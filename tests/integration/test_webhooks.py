@@ -259,6 +259,9 @@ def test_each_accepted_call_counts_one_operation_for_its_company(app, client, ho
     client.post(hook.url, json={})
     client.post(hook.url + "x", json={})  # a wrong signature is not the company's operation
     with app.app_context():
+        from app.insights import usage
+
+        usage.flush()  # counters wait in Redis until the scheduler (or a reader) stores them
         rows = db.session.query(UsageDaily).filter_by(company_id=hook.company_id, source="webhook").all()
         assert [(r.flow_id, r.operations) for r in rows] == [(hook.flow_id, 2)]
 

@@ -1,0 +1,154 @@
+"""Engine figures through the whole stack (web server, Redis, RQ workers, database, local HTTP APIs):
+
+(1b) records/s from a local paginated HTTP source through flow control (batches of 500) to a local
+     HTTP sink, in one run;
+(3)  webhook -> map -> send with 2 workers: finished runs/s and enqueue-to-finish latency;
+(4)  callback round trip (request -> run up to the callback shape -> answer), p50/p95.
+
+    .venv/bin/python bench/engine_stack.py [--webhooks 600] [--callbacks 200] [--records 100000]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx  # noqa: E402
+
+from bench.stack import LocalApi, Stack, http_connector, percentile  # noqa: E402
+
+MAP_RULES = [{"source": "id", "target": "order_id"}, {"source": "sku", "target": "line.sku"},
+             {"source": "qty", "target": "line.quantity", "transforms": [{"fn": "cast_to_number", "params": {}}]},
+             {"source": "name", "target": "line.title", "transforms": [{"fn": "prefix", "params": {"text": "W-"}}]},
+             {"source": "country", "target": "ship_to.country"}]
+
+
+def _setup(stack: Stack, api: LocalApi):
+    from app.api import services as api_services
+    from app.companies.models import Company
+    from app.connectors import services as connector_services
+    from app.extensions import db
+    from app.flows.services import create_flow
+
+    with stack.app.app_context():
+        company = Company(name="Bench Ltd", tier="unlimited")
+        db.session.add(company)
+        db.session.commit()
+        connector = connector_services.create_connector(company, http_connector(api.url))
+        instance = connector_services.add_instance(connector, "Local API", "none", {}, retries=0)
+        send = {"id": "send", "type": "connector", "version": 1,
+                "config": {"instance_id": instance.id, "endpoint": "ingest", "retries": 0}}
+        webhook_flow = create_flow(company, "Webhook to sink", {"trigger": {"type": "webhook"}, "steps": [
+            {"id": "map", "type": "map", "version": 1, "config": {"rules": MAP_RULES}}, send]},
+            deploy=True, enabled=True)
+        callback_flow = create_flow(company, "Stock check", {"trigger": {"type": "callback"}, "steps": [
+            {"id": "map", "type": "map", "version": 1, "config": {"rules": MAP_RULES}},
+            {"id": "cb", "type": "callback", "version": 1, "config": {}}]}, deploy=True, enabled=True)
+        bulk_flow = create_flow(company, "Paginated source to sink", {"trigger": {"type": "manual"}, "steps": [
+            {"id": "receive", "type": "connector", "version": 1,
+             "config": {"instance_id": instance.id, "endpoint": "list_records", "retries": 0}},
+            {"id": "batch", "type": "flow_control", "version": 1, "config": {"level": "data", "size": 500}},
+            send]}, deploy=True, enabled=True)
+        hook = api_services.create_webhook(webhook_flow, "bench")
+        callback = api_services.create_callback(callback_flow, "bench", timeout_seconds=30)
+        return {"company_id": company.id, "webhook": (hook.id, hook.signature), "callback": (callback.id,
+                callback.signature), "bulk_flow_id": bulk_flow.id}
+
+
+def _runs(stack: Stack, flow_name: str):
+    from app.extensions import db
+    from app.flows.models import Flow
+    from app.runs.models import Run
+
+    with stack.app.app_context():
+        flow = db.session.execute(db.select(Flow).where(Flow.name == flow_name)).scalar_one()
+        return db.session.execute(db.select(Run).where(Run.flow_id == flow.id)).scalars().all()
+
+
+def _wait_finished(stack: Stack, flow_name: str, count: int, timeout: float = 600) -> list:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = _runs(stack, flow_name)
+        if len(runs) >= count and all(r.finished_at for r in runs):
+            return runs
+        time.sleep(0.1)
+    raise RuntimeError(f"{flow_name}: runs did not finish in {timeout} s")
+
+
+def part_webhooks(stack: Stack, base: str, ids: dict, n: int, api: LocalApi) -> None:
+    hook_id, signature = ids["webhook"]
+    url = f"{base}/api/v1/webhooks/{ids['company_id']}/{hook_id}?signature={signature}"
+    body = {"id": 1, "sku": "RED-1", "qty": "3", "name": "Lamp", "country": "GB"}
+    started = time.perf_counter()
+    with httpx.Client(timeout=30) as client, ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda _: client.post(url, json=body).status_code, range(n)))
+    accepted = time.perf_counter() - started
+    runs = _wait_finished(stack, "Webhook to sink", n)
+    elapsed = time.perf_counter() - started
+    latencies = [(r.finished_at - r.created_at).total_seconds() * 1000 for r in runs]
+    ok = sum(1 for r in runs if r.status == "success")
+    print(f"(3) webhook -> map -> send, 2 workers: {n} webhooks ({statuses.count(200)} answered 200) accepted at "
+          f"{n / accepted:,.0f}/s; {n / elapsed:,.1f} finished runs/s ({ok} success, sink got {api.received_records});"
+          f" latency p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms")
+
+
+def part_callbacks(base: str, ids: dict, n: int) -> None:
+    callback_id, signature = ids["callback"]
+    url = f"{base}/api/v1/callbacks/{ids['company_id']}/{callback_id}?signature={signature}"
+    times, failures = [], 0
+    with httpx.Client(timeout=30) as client:
+        for i in range(n):
+            started = time.perf_counter()
+            response = client.post(url, json={"id": i, "sku": "RED-1", "qty": "1", "name": "Lamp", "country": "GB"})
+            times.append((time.perf_counter() - started) * 1000)
+            failures += response.status_code != 200
+    print(f"(4) callback round trip, {n} sequential requests ({failures} not 200): "
+          f"p50 {percentile(times, 0.5):.1f} ms, p95 {percentile(times, 0.95):.1f} ms")
+
+
+def part_bulk(stack: Stack, ids: dict, api: LocalApi, records: int) -> None:
+    from app.extensions import db
+    from app.flows.models import Flow
+    from app.runs.services import start_run
+
+    before = api.received_records
+    with stack.app.app_context():
+        run = start_run(db.session.get(Flow, ids["bulk_flow_id"]), trigger="manual")
+        run_id = run.id
+    runs = _wait_finished(stack, "Paginated source to sink", 1)
+    run = next(r for r in runs if r.id == run_id)
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    moved = api.received_records - before
+    print(f"(1b) paginated HTTP source -> flow control (500) -> HTTP sink: {moved:,} of {records:,} records in "
+          f"{seconds:.2f} s = {moved / seconds:,.0f} records/s ({run.status}, {run.operations} operations)")
+    if run.status != "success":
+        print(f"     the run failed: {run.error}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--webhooks", type=int, default=600)
+    parser.add_argument("--callbacks", type=int, default=200)
+    parser.add_argument("--records", type=int, default=100_000)
+    args = parser.parse_args()
+    per_page = 1000
+    api = LocalApi(pages=args.records // per_page, per_page=per_page)
+    stack = Stack()
+    try:
+        ids = _setup(stack, api)
+        base = stack.start_web()
+        stack.start_workers(2)
+        part_bulk(stack, ids, api, args.records)
+        part_webhooks(stack, base, ids, args.webhooks, api)
+        part_callbacks(base, ids, args.callbacks)
+    finally:
+        stack.stop()
+        api.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,7 @@ import logging
 from flask import current_app
 from sqlalchemy import select
 
-from app.connectors.runtime import ConnectorRuntime
+from app.connectors.runtime import ConnectorRuntime, shared_client
 from app.extensions import db, get_redis
 from app.flows.context import Payload, ShapeError
 from app.flows.engine import Engine, Environment, StepRecord
@@ -135,7 +135,7 @@ def _execute(run: Run) -> str:
         callback_respond=hooks.callback_respond if run.trigger == "callback" else None,
         connectors=ConnectorRuntime(company_id=run.company_id, redis=get_redis(), session=db.session,
                                     secret_key=current_app.config["SECRET_KEY"],
-                                    retry_delay=current_app.config["RETRY_DELAY"]))
+                                    retry_delay=current_app.config["RETRY_DELAY"], client=shared_client()))
     try:
         result = Engine(env).run(version.definition or {}, _input_bucket(run))
     except Exception as exc:  # never leave a run "running" because of our own bug

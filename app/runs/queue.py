@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import jobs
 from app.companies.models import Company
 from app.companies.tiers import tier_of
 from app.extensions import db, get_redis
+from app.flows.models import Flow
 from app.runs.models import FINAL_STATUSES, Run
 from app.timeutil import utcnow
 
@@ -53,8 +54,7 @@ def admit(run: Run) -> None:
     redis = get_redis()
     if run.skip_queue:
         redis.sadd(slots_key(run.company_id), run.id)
-    elif _others_waiting(run) or redis.eval(_TAKE_SLOT, 1, slots_key(run.company_id), run.id,
-                                               tier_of(db.session.get(Company, run.company_id)).concurrency) < 0:
+    elif run.flow.concurrency_limit is not None or _others_waiting(run) or not _take_slot(run):
         # Older runs wait (they go first, by priority) or no slot is free: this run waits too, and
         # the run that frees a slot dispatches the next one.
         dispatch(run.company_id)
@@ -62,6 +62,11 @@ def admit(run: Run) -> None:
     run.dispatched_at = utcnow()
     db.session.commit()
     _enqueue(run)
+
+
+def _take_slot(run: Run) -> bool:
+    allowance = tier_of(db.session.get(Company, run.company_id)).concurrency
+    return get_redis().eval(_TAKE_SLOT, 1, slots_key(run.company_id), run.id, allowance) >= 0
 
 
 def _others_waiting(run: Run) -> bool:
@@ -97,9 +102,10 @@ def dispatch(company_id: int) -> int:
         free = tier_of(company).concurrency - _prune(company_id)
         if free <= 0:
             return 0
-        waiting = list(db.session.execute(
+        candidates = list(db.session.execute(
             select(Run).where(Run.company_id == company_id, Run.status == "queued", Run.dispatched_at.is_(None))
-            .order_by(Run.priority, Run.id).limit(free)).scalars())
+            .order_by(Run.priority, Run.id).limit(free * 20)).scalars())
+        waiting = _within_flow_limits(company_id, candidates, free)
         if not waiting:
             return 0
         now = utcnow()
@@ -113,6 +119,30 @@ def dispatch(company_id: int) -> int:
     finally:
         if redis.get(_lock_key(company_id)) == token.encode():
             redis.delete(_lock_key(company_id))
+
+
+def _within_flow_limits(company_id: int, candidates: list[Run], free: int) -> list[Run]:
+    """The first `free` candidates whose flow is below its own concurrency limit (if it has one);
+    runs of a flow at its limit keep waiting without holding up other flows' runs."""
+    flow_ids = {run.flow_id for run in candidates}
+    limits = dict(db.session.execute(select(Flow.id, Flow.concurrency_limit).where(
+        Flow.id.in_(flow_ids), Flow.company_id == company_id, Flow.concurrency_limit.is_not(None))).all())
+    active: dict[int, int] = {}
+    if limits:
+        active = dict(db.session.execute(
+            select(Run.flow_id, func.count(Run.id)).where(
+                Run.company_id == company_id, Run.flow_id.in_(limits), Run.dispatched_at.is_not(None),
+                Run.status.in_(("queued", "running"))).group_by(Run.flow_id)).all())
+    chosen = []
+    for run in candidates:
+        limit = limits.get(run.flow_id)
+        if limit is not None and active.get(run.flow_id, 0) >= limit:
+            continue
+        chosen.append(run)
+        active[run.flow_id] = active.get(run.flow_id, 0) + 1
+        if len(chosen) == free:
+            break
+    return chosen
 
 
 def release(run: Run) -> None:

@@ -84,3 +84,20 @@ def test_a_run_stopped_while_waiting_never_runs(ctx, worker):
     worker.work()
     db.session.refresh(waiting)
     assert waiting.status == "stopped" and waiting.started_at is None
+
+
+def test_a_flow_concurrency_limit_holds_its_runs_back_but_not_other_flows(ctx, worker):
+    company = factories.company(tier="pro")  # five slots for the company
+    limited = _flow(company)
+    limited.concurrency_limit = 1
+    db.session.commit()
+    first, second, third = (services.start_run(limited, trigger="webhook") for _ in range(3))
+    other = services.start_run(_flow(company), trigger="webhook")
+    assert first.dispatched_at is not None
+    assert second.dispatched_at is None and third.dispatched_at is None, "one run of this flow at once"
+    assert other.dispatched_at is not None, "other flows use the company's free slots"
+    worker.work()
+    db.session.expire_all()
+    runs = [db.session.get(Run, r.id) for r in (first, second, third)]
+    assert [r.status for r in runs] == ["success"] * 3
+    assert runs[0].finished_at <= runs[1].started_at and runs[1].finished_at <= runs[2].started_at

@@ -34,6 +34,7 @@ _TOKEN_RE = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _PATH_VAR_RE = re.compile(r"(?<=/):([A-Za-z_][\w\-]*)")
 _ORIGIN_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*://[^/?#]+)(.*)$")
 _SECRET_HINT = re.compile(r"secret|password|passwd|token|api[-_]?key|apikey|private", re.I)
+_NOT_SECRET_HINT = re.compile(r"(url|uri|endpoint|path|host|type|name)$", re.I)  # tokenUrl, apiKeyName
 SUPPORTED_AUTH = ("noauth", "basic", "bearer", "apikey", "oauth2", "oauth1")
 
 
@@ -140,6 +141,12 @@ def _only_token(value: Any) -> str | None:
         if m:
             return m.group(1)
     return None
+
+
+def _looks_secret(name: str, spec: dict | None = None) -> bool:
+    if (spec or {}).get("type") == "secret":
+        return True
+    return bool(_SECRET_HINT.search(name)) and not _NOT_SECRET_HINT.search(name)
 
 
 def _version(value: Any) -> str:
@@ -525,6 +532,21 @@ def convert(source: bytes | str | dict, *, name: str | None = None) -> Draft:
     default_key = default_key or (request_methods[0] if len(set(request_methods)) == 1 else None)
     auth_names = set(auths.auth_vars)
 
+    # A credential the requests use directly (an `X-Api-Key: {{apiKey}}` header) is asked for with every
+    # authentication method, so it is stored encrypted instead of in clear as a connector or endpoint variable.
+    used = [t for r in requests for t in _tokens([r.raw_url, r.query, r.headers, r.body])]
+    for var in dict.fromkeys([*collection_vars, *used]):
+        if var in auth_names or var.startswith("$") or not _looks_secret(var, collection_vars.get(var)):
+            continue
+        auth_names.add(var)
+        for method in auths.methods:
+            if safe_name(var) not in {v["key"] for v in method["variables"]}:
+                method["variables"].append({"key": safe_name(var), "label": label_for(safe_name(var)),
+                                            "required": True, "secret": True})
+        copied = (collection_vars.get(var) or {}).get("value")
+        notes.append(f"'{var}' looks like a credential: it is asked for on each instance and stored encrypted"
+                     + (" (its value in the collection was not copied)." if copied else "."))
+
     # Connector variables: collection variables, and whatever the base URL and the auth URLs use.
     base_url = origin + prefix
     connector_names: list[str] = []
@@ -541,7 +563,7 @@ def convert(source: bytes | str | dict, *, name: str | None = None) -> Draft:
     for var in connector_names:
         spec = collection_vars.get(var, {})
         value = spec.get("value")
-        secret = bool(_SECRET_HINT.search(var)) or spec.get("type") == "secret"
+        secret = _looks_secret(var, spec)
         entry = {"key": names[var], "label": "Base URL" if _only_token(base_url) == var else label_for(names[var]),
                  "required": True, "secret": False}
         if isinstance(value, (str, int, float)) and str(value) != "" and not secret:

@@ -411,6 +411,10 @@ def builder_endpoint(connector_id: int, key: str | None):
     connector = get_or_404(InstalledConnector, connector_id)
     if connector.source == "catalog":
         return _not_editable(connector)
+    if connector.protocol:
+        flash(f"{connector.name} uses {connector.protocol.upper()}, not HTTP: its endpoints hold protocol settings "
+              "the builder does not show. Export the JSON, change it and import it with 'Replace'.", "info")
+        return htmx.redirect(url_for("connectors.builder_endpoints", connector_id=connector.id))
     definition = connector.definition or {}
     methods = definition.get("auth_methods") or []
     existing = find_endpoint(definition, key) if key else None

@@ -189,3 +189,15 @@ def test_try_it_shows_the_request_and_the_response_with_secrets_masked(app, clie
     assert shop.requests[-1]["body"] == '{"sku":"A-1","qty":3}'
     with app.app_context():
         assert crypto.decrypt_json(db.session.get(services.Instance, iid).credentials_enc) == {"api_key": API_KEY}
+
+
+def test_a_protocol_connectors_endpoints_are_not_edited_in_the_builder(app, client, login):
+    me = login("manager")
+    with app.app_context():
+        sftp = services.install_connector(helpers.company(me["company_id"]), "sftp")
+        twin_id = client.post(f"/connectors/{sftp.id}/copy").headers["Location"].split("/")[2]
+    listing = text(client.get(f"/connectors/{twin_id}/builder/endpoints"))
+    assert "SFTP (copy) uses SFTP, not HTTP" in listing and "List files" in listing
+    assert 'id="add-endpoint"' not in listing
+    response = client.get(f"/connectors/{twin_id}/builder/endpoints/list_files", follow_redirects=True)
+    assert "Export the JSON, change it and import it" in text(response)

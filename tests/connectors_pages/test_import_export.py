@@ -170,3 +170,24 @@ def test_a_malformed_collection_on_the_page_creates_nothing(app, client, login):
     assert "The collection could not be imported:" in body and "needs an &#39;info&#39; section" in body
     with app.app_context():
         assert db.session.query(InstalledConnector).count() == 0
+
+
+def test_credentials_used_directly_in_requests_are_stored_as_secrets():
+    collection = {
+        "info": {"name": "Header key API", "schema": postman_samples.SCHEMA},
+        "variable": [{"key": "host", "value": "https://api.example.test"},
+                     {"key": "apiSecret", "value": "s3cr3t-value", "type": "secret"}],
+        "item": [{"name": "Stock", "request": {
+            "method": "GET", "url": "{{host}}/stock?sku={{sku}}",
+            "header": [{"key": "X-Api-Key", "value": "{{apiKey}}"},
+                       {"key": "X-Signature", "value": "{{apiSecret}}"}]}}],
+    }
+    draft = postman.convert(collection)
+    d = draft.definition
+    assert [v["key"] for v in d["variables"]] == ["host"]
+    (method,) = d["auth_methods"]
+    assert method["type"] == "none"
+    assert [(v["key"], v["secret"]) for v in method["variables"]] == [("apiSecret", True), ("apiKey", True)]
+    assert [v["key"] for v in d["endpoints"][0]["variables"]] == ["sku"]
+    assert "s3cr3t-value" not in json.dumps(d)
+    assert any("'apiKey' looks like a credential" in n for n in draft.notes)

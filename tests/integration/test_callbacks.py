@@ -47,11 +47,17 @@ def call_in_background(app, url, **kwargs):
 
 
 def wait_for_queued_run(app, timeout=10.0) -> int:
+    """The id of the run the callback request started, once its job is on the queue (a burst worker
+    started before the enqueue would find nothing to do)."""
+    from rq.job import Job
+
+    from app.extensions import get_redis
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with app.app_context():
             run = db.session.query(Run).order_by(Run.id.desc()).first()
-            if run is not None:
+            if run is not None and Job.exists(f"run-{run.id}", connection=get_redis()):
                 return run.id
         time.sleep(0.02)
     raise AssertionError("the callback request did not start a run")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pika
 import pytest
 
-from app import events
+from app import event_bindings, events
 from app.extensions import db
 from app.runs import logbook
 from app.runs.models import Run
@@ -125,9 +125,9 @@ def test_a_message_too_big_for_a_run_is_rejected_not_requeued(app, ctx, queue, a
 
 def test_invalid_trigger_config_is_skipped(ctx):
     with pytest.raises(ValueError, match="amqp://"):
-        events.parse_trigger(1, 1, {"type": "event", "config": {"url": "http://x", "queue": "q"}})
-    binding = events.parse_trigger(1, 1, {"type": "event", "config": {"url": "amqp://h", "queue": "q",
-                                                                      "batch_size": 50, "prefetch": 10}})
+        event_bindings.parse_trigger(1, 1, {"type": "event", "config": {"url": "http://x", "queue": "q"}})
+    binding = event_bindings.parse_trigger(1, 1, {"type": "event", "config": {"url": "amqp://h", "queue": "q",
+                                                                              "batch_size": 50, "prefetch": 10}})
     assert binding.prefetch == 50  # a batch must fit in the prefetch window
 
 
@@ -201,18 +201,25 @@ def test_the_events_command_runs_until_sigterm(app, database_url, redis_server, 
     """The real process: `flask events` starts, listens and stops cleanly on SIGTERM."""
     script = (
         "import logging, sys\n"
-        "from app import create_app, events_cli\n"
+        "from app import create_app\n"
         f"app = create_app({{'SQLALCHEMY_DATABASE_URI': {database_url!r}, 'REDIS_URL': {redis_server!r},"
         f" 'INSTANCE_PATH': {str(tmp_path)!r}}})\n"
-        "events_cli.init_app(app)\n"
         "sys.exit(app.cli.main(['events', '--reload-seconds', '1'], standalone_mode=False) or 0)\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parents[2],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
     try:
-        time.sleep(3)
+        # Signal only once it says it listens: a busy machine can take seconds to import the app.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any("event listener started" in line for line in lines):
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
         proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=15)
+        rest, _ = proc.communicate(timeout=15)
+        output = "".join(lines) + rest
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -1,6 +1,6 @@
 """Connector builder services: create a custom connector and edit its definition step by step (basic details,
-connector variables, authentication methods, endpoints), copy a prebuilt one, import and export definitions
-(JSON and Postman), try an endpoint with a real instance, and the facts the connectors page shows.
+connector variables, authentication methods, endpoints), copy a prebuilt one, and import and export definitions
+(JSON and Postman). Trying a connector out is in builder_try.py; the connectors page's cards in cards.py.
 
 Every edit works on a copy of the definition and goes through services.update_connector, so it is checked by
 definitions.validate_definition (and refused when an instance's method or a deployed flow's endpoint would
@@ -9,25 +9,14 @@ vanish); the problems come back as ConnectorServiceError(problems) for the form.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from app import crypto
 from app.connectors import auth as auth_types
-from app.connectors import catalog, postman, services
-from app.connectors.definitions import (
-    find_auth_method,
-    find_endpoint,
-    frozen,
-    validate_definition,
-    variable_defaults,
-)
-from app.connectors.http import ConnectorError, RequestOptions
-from app.connectors.models import InstalledConnector, Instance
-from app.connectors.records import Exchange
-from app.connectors.services import ConnectorServiceError, FlowUsage
-from app.flows.context import Payload
+from app.connectors import postman, services
+from app.connectors.definitions import find_endpoint, frozen, validate_definition
+from app.connectors.keys import slugify, unique_key
+from app.connectors.models import InstalledConnector
+from app.connectors.services import ConnectorServiceError
 
 CATEGORY_LABELS = {
     "ecommerce": "eCommerce", "erp": "ERP", "wms": "Warehouse (WMS)", "marketing": "Marketing",
@@ -41,23 +30,7 @@ ICONS = ("bi-plug", "bi-bag", "bi-shop", "bi-cart", "bi-box-seam", "bi-building"
          "bi-credit-card", "bi-receipt", "bi-graph-up", "bi-globe", "bi-gear", "bi-lightning", "bi-robot",
          "bi-folder-symlink", "bi-arrow-return-left", "bi-box-arrow-in-down", "bi-code-slash")
 PROTOCOL_ONLY_AUTH = ("db_user_pass", "ssh_key")
-TRY_BODY_LIMIT = 20_000  # characters of a pretty-printed response shown by "Try it"
-TRY_TIMEOUT = 30.0
 MAX_IMPORT_BYTES = 5_000_000
-
-
-def slugify(text: str, sep: str = "-") -> str:
-    value = re.sub(r"[^a-z0-9]+", sep, (text or "").lower()).strip(sep)
-    return value[:60].strip(sep)
-
-
-def unique_key(base: str, taken: set[str], sep: str = "-") -> str:
-    base = base or "connector"
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate = f"{base}{sep}{n}"
-        n += 1
-    return candidate
 
 
 def _installed_keys(company_id: int) -> set[str]:
@@ -286,154 +259,3 @@ def import_postman(company, raw: bytes, name: str | None = None) -> tuple[Instal
     definition = draft.definition
     definition["key"] = unique_key(definition["key"], _installed_keys(company.id))
     return services.create_connector(company, definition, source="postman"), draft.notes
-
-
-# -- instances ------------------------------------------------------------------------------------------
-def test_instance_values(connector: InstalledConnector, auth_method: str | None, values: dict,
-                         instance: Instance | None = None, **settings) -> services.TestResult:
-    """Test what the instance form holds before saving it; when editing, a blank secret means the stored one."""
-    if instance is not None:
-        method = find_auth_method(connector.definition or {}, auth_method)
-        if (method or {}).get("type") == "oauth2_authorization_code" and auth_method == instance.auth_method:
-            return services.test_connection(instance)
-        stored = crypto.decrypt_json(instance.credentials_enc) or {}
-        values = {**values, **{k: v for k, v in stored.items() if values.get(k) in (None, "")}}
-    clean = {k: int(v) for k, v in settings.items() if v not in (None, "") and str(v).isdigit()}
-    return services.test_values(connector, auth_method, values, **clean)
-
-
-# -- Try it -----------------------------------------------------------------------------------------------
-@dataclass
-class TryResult:
-    ok: bool
-    message: str
-    exchanges: list[Exchange] = field(default_factory=list)
-    body: str = ""  # the first page (or the send response), pretty-printed, masked and capped
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def exchange(self) -> Exchange | None:
-        return self.exchanges[-1] if self.exchanges else None
-
-
-def endpoint_values(endpoint: dict, given: dict) -> tuple[dict, list[str]]:
-    """(values, problems): the endpoint's defaults overlaid with what was typed; required ones checked."""
-    values = variable_defaults(endpoint.get("variables"))
-    values.update({k: v for k, v in given.items() if v not in (None, "")})
-    missing = [v.get("label") or v["key"] for v in endpoint.get("variables") or []
-               if v.get("required") and values.get(v["key"]) in (None, "")]
-    return values, ([f"Enter a value for: {', '.join(missing)}."] if missing else [])
-
-
-def try_endpoint(connector: InstalledConnector, instance: Instance, endpoint_key: str, given: dict,
-                 payload_text: str | None = None) -> TryResult:
-    """Send one endpoint's request with a saved instance (one page, no retries) and describe what happened:
-    the masked request and response records plus the response body, pretty-printed."""
-    endpoint = find_endpoint(connector.definition or {}, endpoint_key)
-    if endpoint is None:
-        return TryResult(False, "That endpoint no longer exists: reload the page.")
-    if instance.connector_id != connector.id:
-        return TryResult(False, "Choose an instance of this connector.")
-    if connector.protocol:
-        return TryResult(False, f"Try it sends HTTP requests; {connector.name} is a {connector.protocol} connector. "
-                                "Test it with a flow instead.")
-    values, problems = endpoint_values(endpoint, given)
-    if problems:
-        return TryResult(False, " ".join(problems))
-    payload = None
-    if payload_text and payload_text.strip():
-        try:
-            payload = Payload(data=json.loads(payload_text), format="json")
-        except ValueError:
-            payload = Payload(data=payload_text, format="text")
-    exchanges: list[Exchange] = []
-    notes: list[str] = []
-    options = RequestOptions(timeout=min(float(instance.timeout_seconds or TRY_TIMEOUT), TRY_TIMEOUT), retries=0,
-                             allow_unsuccessful=True, max_pages=1, on_exchange=exchanges.append,
-                             on_log=lambda level, message: notes.append(message))
-    with services.runtime_for(connector.company_id, retry_delay=0.5, max_retry_after=10.0) as runtime:
-        resolved = runtime.resolve(instance)
-        http = runtime.http(resolved)
-        try:
-            if endpoint.get("direction") == "send":
-                page = http.send(endpoint, values, payload, options)
-            else:
-                page = next(iter(http.receive(endpoint, values, payload, options)), None)
-        except ConnectorError as exc:
-            return TryResult(False, str(exc), exchanges or ([exc.exchange] if exc.exchange else []))
-        masker = http.masker()
-    if (endpoint.get("pagination") or {}).get("type", "none") != "none":
-        notes = ["Try it fetches the first page only; a flow fetches every page."]
-    body = ""
-    if page is not None:
-        text = json.dumps(page.data, indent=2, ensure_ascii=False, default=str) if page.format == "json" \
-            else str(page.data)
-        body = masker.body(text, limit=TRY_BODY_LIMIT)
-    last = exchanges[-1] if exchanges else None
-    if last is None:
-        return TryResult(False, "No request was sent.", exchanges, body, notes)
-    ok = last.ok
-    message = (f"{last.status} {last.reason}" if last.status else last.error or "No response") + \
-        (f" · {last.summary().rsplit(', ', 1)[-1]}" if last.status else "")
-    return TryResult(ok, message, exchanges, body, notes)
-
-
-# -- the connectors page -----------------------------------------------------------------------------------
-def _version_key(version: str) -> list[tuple[int, Any]]:
-    return [(0, int(p)) if p.isdigit() else (1, p) for p in re.findall(r"\d+|[a-z]+", str(version).lower())]
-
-
-def is_newer(candidate: str | None, installed: str | None) -> bool:
-    """Whether the catalog's version is newer than the installed one (free-text versions: compared by parts)."""
-    if not candidate or candidate == installed:
-        return False
-    return _version_key(candidate) > _version_key(installed or "")
-
-
-def catalog_update(connector: InstalledConnector) -> str | None:
-    """The newer catalog version of a prebuilt connector, or None."""
-    if connector.source != "catalog":
-        return None
-    newest = catalog.get(connector.key)
-    version = str((newest or {}).get("version", ""))
-    return version if newest is not None and is_newer(version, connector.version) else None
-
-
-@dataclass
-class ConnectorCard:
-    connector: InstalledConnector
-    update_version: str | None
-    usages: dict[int, list[FlowUsage]]  # instance id → deployed flows using it (one entry per flow)
-
-    @property
-    def in_use(self) -> bool:
-        return any(self.usages.values())
-
-
-def _by_instance(usages: list[FlowUsage]) -> dict[int, list[FlowUsage]]:
-    found: dict[int, dict[int, FlowUsage]] = {}
-    for usage in usages:
-        found.setdefault(usage.instance_id, {}).setdefault(usage.flow_id, usage)
-    return {k: sorted(v.values(), key=lambda u: u.flow_name.lower()) for k, v in found.items()}
-
-
-def overview(company_id: int) -> list[ConnectorCard]:
-    connectors = services.installed_connectors(company_id)
-    ids = [i.id for c in connectors for i in c.instances]
-    usages = _by_instance(services.flows_using(company_id, ids))
-    return [ConnectorCard(c, catalog_update(c), {i.id: usages.get(i.id, []) for i in c.instances})
-            for c in connectors]
-
-
-def card(connector: InstalledConnector) -> ConnectorCard:
-    usages = _by_instance(services.flows_using(connector.company_id, [i.id for i in connector.instances]))
-    return ConnectorCard(connector, catalog_update(connector),
-                         {i.id: usages.get(i.id, []) for i in connector.instances})
-
-
-def unique_flows(usages: list[FlowUsage]) -> list[FlowUsage]:
-    """One entry per flow (an InUseError lists every step)."""
-    seen: dict[int, FlowUsage] = {}
-    for usage in usages:
-        seen.setdefault(usage.flow_id, usage)
-    return sorted(seen.values(), key=lambda u: u.flow_name.lower())

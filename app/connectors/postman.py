@@ -18,32 +18,32 @@ What becomes what:
 - authentication (collection, folder or request level, inherited as Postman does): basic, bearer, API key,
   OAuth 2 (authorisation code, with PKCE, client credentials, password), OAuth 1 and no auth. Literal
   credentials in the file are never copied into the definition: they are entered on the instance.
+
+Reading the file is postman_collection.py, the auth blocks postman_auth.py, the {{variables}} postman_variables.py.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.connectors.definitions import METHODS, validate_definition
+from app.connectors.definitions import validate_definition
+from app.connectors.keys import slugify, unique_key
+from app.connectors.postman_auth import _AuthBuilder
+from app.connectors.postman_collection import PostmanError, _body, _pairs, _Request, _text, _walk, load
+from app.connectors.postman_variables import (
+    _TOKEN_RE,
+    _looks_secret,
+    _only_token,
+    _rename,
+    _tokens,
+    label_for,
+    safe_name,
+)
 
-MAX_BYTES = 5_000_000
-_TOKEN_RE = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _PATH_VAR_RE = re.compile(r"(?<=/):([A-Za-z_][\w\-]*)")
 _ORIGIN_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*://[^/?#]+)(.*)$")
-_SECRET_HINT = re.compile(r"secret|password|passwd|token|api[-_]?key|apikey|private", re.I)
-_NOT_SECRET_HINT = re.compile(r"(url|uri|endpoint|path|host|type|name)$", re.I)  # tokenUrl, apiKeyName
-SUPPORTED_AUTH = ("noauth", "basic", "bearer", "apikey", "oauth2", "oauth1")
-
-
-class PostmanError(ValueError):
-    """The file is not a Postman Collection v2.1 that can be imported; `.problems` says why."""
-
-    def __init__(self, problems: list[str] | str):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__(" ".join(self.problems))
 
 
 @dataclass
@@ -52,242 +52,10 @@ class Draft:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Request:
-    name: str
-    folder: str
-    method: str
-    raw_url: str
-    query: list[dict]
-    path_variables: list[dict]
-    headers: list[dict]
-    body: Any
-    auth: dict | None  # the effective auth (inherited), None for no auth
-    description: str
-
-
-# -- small helpers ------------------------------------------------------------------------------------
-def _text(value: Any) -> str:
-    """Postman descriptions are text or {"content": ...}."""
-    if isinstance(value, dict):
-        value = value.get("content")
-    return value.strip() if isinstance(value, str) else ""
-
-
-def safe_name(name: str) -> str:
-    """A Postman variable name as a Weft variable key ({{store name}} → store_name, {{$guid}} → guid)."""
-    cleaned = re.sub(r"[^A-Za-z0-9_]+", "_", name.strip()).strip("_")
-    if not cleaned:
-        cleaned = "value"
-    if cleaned[0].isdigit():
-        cleaned = "v_" + cleaned
-    return cleaned[:80]
-
-
-def label_for(key: str) -> str:
-    """baseUrl → 'Base URL', client_id → 'Client ID': a readable label for a variable key."""
-    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key).replace("_", " ").replace("-", " ").split()
-    fixed = {"id": "ID", "url": "URL", "api": "API", "uri": "URI", "sku": "SKU"}
-    words = [fixed.get(w.lower(), w.lower()) for w in words] or [key]
-    first = words[0]
-    words[0] = first if first.isupper() else first.capitalize()
-    return " ".join(words)
-
-
-def slug(text: str, sep: str = "_") -> str:
-    value = re.sub(r"[^a-z0-9]+", sep, (text or "").lower()).strip(sep)
-    return value[:60].strip(sep)
-
-
-def _unique(base: str, taken: set[str], sep: str = "_") -> str:
-    base = base or "endpoint"
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate = f"{base}{sep}{n}"
-        n += 1
-    taken.add(candidate)
-    return candidate
-
-
-def _tokens(value: Any) -> list[str]:
-    """Every {{name}} inside value (text, or nested dicts and lists), in order."""
-    found: list[str] = []
-    if isinstance(value, str):
-        found += [m.group(1) for m in _TOKEN_RE.finditer(value)]
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            found += _tokens(k) + _tokens(v)
-    elif isinstance(value, list):
-        for v in value:
-            found += _tokens(v)
-    return found
-
-
-def _rename(value: Any, names: dict[str, str]) -> Any:
-    """Rewrite {{postman name}} as {{weft_key}} everywhere inside value."""
-    if isinstance(value, str):
-        return _TOKEN_RE.sub(lambda m: "{{" + names.get(m.group(1), safe_name(m.group(1))) + "}}", value)
-    if isinstance(value, dict):
-        return {_rename(k, names): _rename(v, names) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rename(v, names) for v in value]
-    return value
-
-
-def _only_token(value: Any) -> str | None:
-    """The variable name when value is exactly one {{token}}, else None."""
-    if isinstance(value, str):
-        m = _TOKEN_RE.fullmatch(value.strip())
-        if m:
-            return m.group(1)
-    return None
-
-
-def _looks_secret(name: str, spec: dict | None = None) -> bool:
-    if (spec or {}).get("type") == "secret":
-        return True
-    return bool(_SECRET_HINT.search(name)) and not _NOT_SECRET_HINT.search(name)
-
-
 def _version(value: Any) -> str:
     if isinstance(value, dict):  # v2.1 allows {"major": 1, "minor": 2, "patch": 0}
         return ".".join(str(value.get(k, 0)) for k in ("major", "minor", "patch"))
     return str(value).strip()[:80] if value not in (None, "") else "1"
-
-
-def _pairs(items: Any) -> list[dict]:
-    """Postman key/value lists (headers, query, urlencoded), skipping malformed entries."""
-    if isinstance(items, str):  # a raw header block "Name: value\nName: value"
-        out = []
-        for line in items.splitlines():
-            if ":" in line:
-                k, v = line.split(":", 1)
-                out.append({"key": k.strip(), "value": v.strip()})
-        return out
-    if not isinstance(items, list):
-        return []
-    return [i for i in items if isinstance(i, dict) and isinstance(i.get("key"), str) and i["key"].strip()]
-
-
-def _auth_params(auth: dict) -> dict:
-    """{param: value} of a Postman auth block (v2.1 lists; a v2.0-style object is accepted too)."""
-    params = auth.get(auth.get("type")) if isinstance(auth, dict) else None
-    if isinstance(params, dict):
-        return {str(k): v for k, v in params.items()}
-    if isinstance(params, list):
-        return {p["key"]: p.get("value") for p in params if isinstance(p, dict) and isinstance(p.get("key"), str)}
-    return {}
-
-
-# -- reading the file ---------------------------------------------------------------------------------
-def load(source: bytes | str | dict) -> dict:
-    if isinstance(source, dict):
-        data = source
-    else:
-        if isinstance(source, bytes):
-            if len(source) > MAX_BYTES:
-                raise PostmanError(f"The file is larger than {MAX_BYTES // 1_000_000} MB: is it really a collection?")
-            try:
-                source = source.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise PostmanError("The file is not text: choose the .json file Postman exported.") from None
-        if not source.strip():
-            raise PostmanError("The file is empty.")
-        try:
-            data = json.loads(source)
-        except json.JSONDecodeError as exc:
-            raise PostmanError(f"The file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") \
-                from None
-    if not isinstance(data, dict):
-        raise PostmanError("This is not a Postman collection: the file should hold one JSON object.")
-    if "requests" in data and "order" in data:
-        raise PostmanError("This is an old Postman Collection v1 file. In Postman, choose Export on the collection "
-                           "and pick 'Collection v2.1', then import that file.")
-    if data.get("_postman_variable_scope") or ("values" in data and "item" not in data):
-        raise PostmanError("This is a Postman environment, not a collection. Export the collection itself "
-                           "(Export → Collection v2.1).")
-    info = data.get("info")
-    if not isinstance(info, dict) or not isinstance(data.get("item"), list):
-        raise PostmanError("This is not a Postman collection: it needs an 'info' section and a list of 'item's.")
-    schema = str(info.get("schema") or "")
-    if "v2.1" not in schema:
-        found = re.search(r"v\d+(\.\d+)*", schema)
-        version = f"Postman Collection {found.group(0)}" if found else "a collection without a format version"
-        raise PostmanError(f"This is {version}; Weft reads Collection v2.1. In Postman, choose Export on the "
-                           "collection and pick 'Collection v2.1'.")
-    return data
-
-
-def _url_parts(url: Any) -> tuple[str, list[dict], list[dict]]:
-    """(raw URL without the query, query entries, path variables) of a Postman URL (text or object)."""
-    if isinstance(url, str):
-        raw, query = url, []
-        path_variables: list[dict] = []
-    elif isinstance(url, dict):
-        raw = url.get("raw") if isinstance(url.get("raw"), str) else ""
-        if not raw:
-            host = url.get("host")
-            host = ".".join(host) if isinstance(host, list) else (host or "")
-            path = url.get("path")
-            path = "/".join(str(p) for p in path) if isinstance(path, list) else (path or "")
-            protocol = f"{url['protocol']}://" if url.get("protocol") else ""
-            port = f":{url['port']}" if url.get("port") else ""
-            raw = f"{protocol}{host}{port}" + (f"/{path.lstrip('/')}" if path else "")
-        query = _pairs(url.get("query"))
-        path_variables = _pairs(url.get("variable"))
-    else:
-        return "", [], []
-    raw = raw.strip()
-    base, _, query_text = raw.partition("?")
-    base = base.split("#", 1)[0]
-    if not query and query_text:
-        for part in query_text.split("#", 1)[0].split("&"):
-            if part:
-                k, _, v = part.partition("=")
-                query.append({"key": k, "value": v})
-    return base, query, path_variables
-
-
-def _walk(items: list, folder: str, auth: dict | None, problems: list[str], notes: list[str],
-          requests: list[_Request], where: str = "") -> None:
-    for index, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            problems.append(f"Item {index}{where} is not an object.")
-            continue
-        name = str(item.get("name") or "").strip() or f"Item {index}"
-        place = f"'{name}'" + where
-        if item.get("event") and any(isinstance(e, dict) and e.get("script") for e in item["event"] or []):
-            notes.append(f"Scripts on {place} were not imported (Weft has no scripts yet).")
-        if isinstance(item.get("item"), list):
-            folder_auth = item.get("auth") if isinstance(item.get("auth"), dict) else auth
-            if isinstance(folder_auth, dict) and folder_auth.get("type") in (None, "inherit"):
-                folder_auth = auth
-            _walk(item["item"], name, folder_auth, problems, notes, requests, f" in folder '{name}'")
-            continue
-        request = item.get("request")
-        if request is None:
-            problems.append(f"Item {place} has neither a request nor items.")
-            continue
-        if isinstance(request, str):
-            request = {"method": "GET", "url": request}
-        if not isinstance(request, dict):
-            problems.append(f"The request {place} is not an object.")
-            continue
-        raw, query, path_variables = _url_parts(request.get("url"))
-        if not raw:
-            problems.append(f"The request {place} has no URL.")
-            continue
-        method = str(request.get("method") or "GET").upper()
-        if method not in METHODS:
-            notes.append(f"The request {place} uses the {method} method, which connectors do not send: skipped.")
-            continue
-        effective = request.get("auth") if isinstance(request.get("auth"), dict) else auth
-        if isinstance(effective, dict) and effective.get("type") in (None, "inherit"):
-            effective = auth
-        requests.append(_Request(name=name, folder=folder, method=method, raw_url=raw, query=query,
-                                 path_variables=path_variables, headers=_pairs(request.get("header")),
-                                 body=request.get("body"), auth=effective,
-                                 description=_text(request.get("description"))))
 
 
 # -- the base URL -------------------------------------------------------------------------------------
@@ -323,183 +91,6 @@ def _base(requests: list[_Request]) -> tuple[str, str, int]:
             break  # a path variable (/:shop/...) differs per request: it stays in the endpoint path
         prefix.append(parts[0])
     return origin, ("/" + "/".join(prefix)) if prefix else "", len(prefix)
-
-
-# -- authentication -----------------------------------------------------------------------------------
-class _AuthBuilder:
-    """Turns Postman auth blocks into Weft authentication methods, one per distinct block."""
-
-    def __init__(self, notes: list[str]):
-        self.notes = notes
-        self.methods: list[dict] = []
-        self.by_signature: dict[str, str] = {}
-        self.auth_vars: dict[str, dict] = {}  # postman variable name → the Weft variable it became
-        self.literal_warned: set[str] = set()
-
-    def _var(self, method: dict, value: Any, default_key: str, label: str, secret: bool,
-             required: bool = True) -> str:
-        """The template for one credential: {{var}} of the variable the collection names, or a new one."""
-        name = _only_token(value)
-        key = safe_name(name) if name else default_key
-        if name:
-            self.auth_vars[name] = {"key": key}
-        elif value not in (None, "") and method["name"] not in self.literal_warned:
-            self.literal_warned.add(method["name"])
-            self.notes.append(f"The collection holds credentials for '{method['name']}': they were not copied. "
-                              "Enter them when you add an instance.")
-        if key not in {v["key"] for v in method["variables"]}:
-            method["variables"].append({"key": key, "label": label_for(key) if name else label,
-                                        "required": required, "secret": secret})
-        return "{{" + key + "}}"
-
-    def _setting_text(self, value: Any) -> str:
-        return value if isinstance(value, str) else ("" if value is None else str(value))
-
-    def method_for(self, auth: dict | None) -> str | None:
-        """The key of the Weft method for a Postman auth block (None: no authentication)."""
-        if not isinstance(auth, dict) or auth.get("type") in (None, "noauth"):
-            return None
-        kind = auth["type"]
-        params = _auth_params(auth)
-        signature = json.dumps([kind, params], sort_keys=True, default=str)
-        if signature in self.by_signature:
-            return self.by_signature[signature]
-        taken = {m["key"] for m in self.methods}
-        method: dict = {"key": "", "name": "", "type": "none", "variables": [], "settings": {}, "headers": {},
-                        "query": {}, "pre_request_script": None, "post_request_script": None}
-        if kind == "basic":
-            method.update(name="Basic authentication", type="basic")
-            method["settings"] = {
-                "username": self._var(method, params.get("username"), "username", "Username", secret=False),
-                "password": self._var(method, params.get("password"), "password", "Password", secret=True)}
-        elif kind == "bearer":
-            method.update(name="Bearer token", type="token")
-            method["settings"] = {"placement": "header", "name": "Authorization", "prefix": "Bearer ",
-                                  "value": self._var(method, params.get("token"), "token", "Token", secret=True)}
-        elif kind == "apikey":
-            placement = "query" if str(params.get("in") or "header").lower() == "query" else "header"
-            header = self._setting_text(params.get("key")) or ("X-API-Key" if placement == "header" else "api_key")
-            method.update(name="API key", type="api_key")
-            method["settings"] = {"placement": placement, "name": header, "prefix": "",
-                                  "value": self._var(method, params.get("value"), "api_key", "API key", secret=True)}
-        elif kind == "oauth2":
-            self._oauth2(method, params)
-        elif kind == "oauth1":
-            method.update(name="OAuth 1.0a", type="oauth1")
-            signature_method = str(params.get("signatureMethod") or "HMAC-SHA1").upper()
-            if signature_method not in ("HMAC-SHA1", "HMAC-SHA256", "PLAINTEXT"):
-                self.notes.append(f"OAuth 1 signature method {signature_method} is not supported: HMAC-SHA256 "
-                                  "was chosen instead; check it in the builder.")
-                signature_method = "HMAC-SHA256"
-            method["settings"] = {
-                "signature_method": signature_method,
-                "consumer_key": self._var(method, params.get("consumerKey"), "consumer_key", "Consumer key", False),
-                "consumer_secret": self._var(method, params.get("consumerSecret"), "consumer_secret",
-                                             "Consumer secret", True),
-                "token": self._var(method, params.get("token"), "token", "Token", True),
-                "token_secret": self._var(method, params.get("tokenSecret"), "token_secret", "Token secret", True)}
-            if params.get("realm"):
-                method["settings"]["realm"] = self._var(method, params.get("realm"), "realm", "Realm", False,
-                                                        required=False)
-            else:
-                method["settings"]["realm"] = ""
-        else:
-            self.notes.append(f"Postman '{kind}' authentication is not supported: the requests that use it were "
-                              "imported without authentication. Add a method in the builder.")
-            method.update(name="No authentication", type="none")
-        method["key"] = _unique(slug(method["name"], "-") or "auth", taken, "-")
-        self.methods.append(method)
-        self.by_signature[signature] = method["key"]
-        return method["key"]
-
-    def _oauth2(self, method: dict, params: dict) -> None:
-        grant = str(params.get("grant_type") or "authorization_code")
-        placement = "query" if str(params.get("addTokenTo") or "header") == "queryParams" else "header"
-        prefix = self._setting_text(params.get("headerPrefix") if "headerPrefix" in params else "Bearer")
-        common = {"client_auth": "basic" if params.get("client_authentication") == "header" else "body",
-                  "placement": placement, "token_header": "Authorization" if placement == "header" else "access_token",
-                  "token_prefix": (prefix + " ") if prefix and placement == "header" else ""}
-        scope = self._setting_text(params.get("scope"))
-        if grant in ("authorization_code", "authorization_code_with_pkce"):
-            method.update(name="OAuth 2 (authorisation code)", type="oauth2_authorization_code")
-            method["settings"] = {
-                "authorize_url": self._setting_text(params.get("authUrl")),
-                "token_url": self._setting_text(params.get("accessTokenUrl")),
-                "scope": scope, "pkce": grant.endswith("pkce"), **common}
-        elif grant in ("client_credentials", "password_credentials"):
-            method.update(name="OAuth 2 (client credentials)", type="oauth2_client_credentials")
-            method["settings"] = {"token_url": self._setting_text(params.get("accessTokenUrl")),
-                                  "grant_type": "client_credentials", "scope": scope, **common}
-            if grant == "password_credentials":
-                method["name"] = "OAuth 2 (password)"
-                method["settings"]["grant_type"] = "password"
-                method["settings"]["extra_params"] = {
-                    "username": self._var(method, params.get("username"), "username", "Username", False),
-                    "password": self._var(method, params.get("password"), "password", "Password", True)}
-        else:
-            self.notes.append(f"OAuth 2 '{grant}' cannot run unattended: it was imported as a bearer token that "
-                              "you paste on the instance.")
-            method.update(name="Access token", type="token")
-            method["settings"] = {"placement": placement, "name": common["token_header"],
-                                  "prefix": common["token_prefix"],
-                                  "value": self._var(method, params.get("accessToken"), "access_token_value",
-                                                     "Access token", True)}
-            return
-        method["settings"]["client_id"] = self._var(method, params.get("clientId"), "client_id", "Client ID", False)
-        method["settings"]["client_secret"] = self._var(method, params.get("clientSecret"), "client_secret",
-                                                        "Client secret", True)
-        for setting in ("authorize_url", "token_url"):
-            if setting in method["settings"] and not method["settings"][setting]:
-                self.notes.append(f"The OAuth 2 {setting.replace('_', ' ').replace('url', 'URL')} is missing: "
-                                  "fill it in on the authentication step of the builder.")
-                method["settings"][setting] = "https://example.com/oauth/" + setting.split("_")[0]
-
-
-# -- bodies -------------------------------------------------------------------------------------------
-def _body(request: _Request, notes: list[str]) -> tuple[Any, str | None]:
-    """(body template, data type) of a request; (None, None) when it sends none."""
-    body = request.body
-    if not isinstance(body, dict) or body.get("disabled"):
-        return None, None
-    mode = body.get("mode")
-    if mode == "raw":
-        raw = body.get("raw")
-        if not isinstance(raw, str) or not raw.strip():
-            return None, None
-        language = str(((body.get("options") or {}).get("raw") or {}).get("language") or "").lower()
-        content_type = next((str(h.get("value", "")).lower() for h in request.headers
-                             if h["key"].lower() == "content-type" and not h.get("disabled")), "")
-        if language == "xml" or (not language and "xml" in content_type):
-            return raw, "xml"
-        if language == "json" or "json" in content_type or (not language and raw.lstrip()[:1] in "{["):
-            try:
-                parsed = json.loads(raw)
-            except ValueError:
-                return raw, "json"  # {{tokens}} outside quotes: kept as a text template sent as JSON
-            return (parsed if isinstance(parsed, (dict, list)) else raw), "json"
-        return raw, "text"
-    if mode in ("urlencoded", "formdata"):
-        pairs = [p for p in _pairs(body.get(mode)) if not p.get("disabled")]
-        files = [p["key"] for p in pairs if p.get("type") == "file"]
-        if files:
-            notes.append(f"The request '{request.name}' uploads files ({', '.join(files)}): file fields were "
-                         "left out, connectors send form fields only.")
-        fields = {p["key"]: p.get("value") if isinstance(p.get("value"), str) else "" for p in pairs
-                  if p.get("type") != "file"}
-        return (fields or None), ("form" if fields else None)
-    if mode == "graphql":
-        graphql = body.get("graphql") or {}
-        variables = graphql.get("variables")
-        try:
-            variables = json.loads(variables) if isinstance(variables, str) and variables.strip() else (
-                variables if isinstance(variables, dict) else {})
-        except ValueError:
-            variables = {}
-        return {"query": graphql.get("query") or "", "variables": variables}, "json"
-    if mode in ("file", "binary"):
-        notes.append(f"The request '{request.name}' sends a file as its body: left out (a send endpoint without a "
-                     "body sends the payload itself).")
-    return None, None
 
 
 # -- the conversion -----------------------------------------------------------------------------------
@@ -627,7 +218,8 @@ def convert(source: bytes | str | dict, *, name: str | None = None) -> Draft:
         ep_vars += [o for o in optional if o["key"] not in known and o["key"] not in {v["key"] for v in ep_vars}]
         direction = "receive" if request.method in ("GET", "HEAD") else "send"
         endpoint = {
-            "key": _unique(slug(request.name) or slug(f"{request.method} {path}"), taken),
+            "key": unique_key(slugify(request.name, "_") or slugify(f"{request.method} {path}", "_") or "endpoint",
+                              taken, "_"),
             "name": request.name, "entity": request.folder or "general", "direction": direction,
             "method": request.method, "path": _rename(path, rename), "query": _rename(query, rename),
             "headers": _rename(headers, rename), "body": _rename(body, rename), "data_type": data_type or "json",
@@ -650,7 +242,7 @@ def convert(source: bytes | str | dict, *, name: str | None = None) -> Draft:
             var.setdefault("label", label_for(var["key"]))
     title = (name or "").strip() or str(info.get("name") or "").strip() or "Imported collection"
     definition = {
-        "key": slug(title, "-") or "postman-import", "name": title[:120],
+        "key": slugify(title) or "postman-import", "name": title[:120],
         "version": _version(info.get("version")),
         "icon": "bi-box-arrow-in-down", "category": "other", "description": _text(info.get("description"))[:2000],
         "documentation_url": "", "base_url": _rename(base_url, names), "protocol": None, "variables": variables,

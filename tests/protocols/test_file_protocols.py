@@ -7,7 +7,7 @@ import paramiko
 import pytest
 
 from app.connectors.protocols import PROTOCOLS, ProtocolError
-from app.connectors.protocols.ftp import render_name
+from app.connectors.protocols.files import render_name
 from app.connectors.protocols.sftp import fingerprint
 from app.flows.context import Payload
 from tests.protocols.servers import FtpServer, self_signed_certificate

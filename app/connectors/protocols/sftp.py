@@ -1,4 +1,4 @@
-"""SFTP file transfer over SSH (paramiko); the operations are those of ftp.FileProtocol.
+"""SFTP file transfer over SSH (paramiko); the operations are those of files.FileProtocol.
 
 settings
     ``host`` (required), ``port`` (22), ``timeout`` (seconds, 30),
@@ -13,7 +13,7 @@ credentials
     ``username``; ``password`` and/or ``private_key`` (OpenSSH or PEM text; RSA, ECDSA or Ed25519) with
     an optional ``passphrase``. With a key, key authentication is tried first, then the password.
 operation
-    As in ftp.py: ``action`` (list | download | upload | move | delete), ``path``, ``pattern``,
+    As in files.py: ``action`` (list | download | upload | move | delete), ``path``, ``pattern``,
     ``filename``, ``to``, ``max_files``, ``sort``, ``format``, ``overwrite``, ``atomic``.
 """
 from __future__ import annotations
@@ -30,14 +30,13 @@ from datetime import UTC, datetime
 import paramiko
 
 from app.connectors.protocols.base import ProtocolError
-from app.connectors.protocols.ftp import (
+from app.connectors.protocols.files import (
     FileClient,
     FileProtocol,
     RemoteFile,
     network_error,
     require_host,
     setting_timeout,
-    with_credentials,
 )
 
 POLICIES = ("verify", "accept_new")
@@ -140,12 +139,9 @@ class _SftpClient(FileClient):
     def delete(self, path: str) -> None:
         self._call("deleting", path, self.sftp.remove, path)
 
-    def makedirs(self, path: str) -> None:
-        current = "/" if path.startswith("/") else ""
-        for part in [p for p in path.split("/") if p and p != "."]:
-            current = posixpath.join(current, part) if current else part
-            if not self.exists(current):
-                self._call("creating", current, self.sftp.mkdir, current)
+    def mkdir(self, path: str) -> None:
+        if not self.exists(path):
+            self._call("creating", path, self.sftp.mkdir, path)
 
     def close(self) -> None:
         try:
@@ -235,11 +231,6 @@ class SftpProtocol(FileProtocol):
         if not transport.is_authenticated():
             raise ProtocolError(f"SFTP login to {where} failed for user '{username}'.")
 
-    def test(self, settings: dict, credentials: dict) -> str:
-        settings = with_credentials(settings, credentials)
-        client = self.connect(settings, credentials)
-        try:
-            client.list(".")
-        finally:
-            client.close()
+    def connected(self, settings: dict, client: FileClient) -> str:
+        # The fingerprint lets an administrator pin a key accepted on first use.
         return f"Connected to {settings.get('host')} (host key {client.host_key}) and listed the home directory."

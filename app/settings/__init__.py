@@ -1,1 +1,1 @@
-"""Settings: company profile and users (the accounts issue grows the forms)."""
+"""Settings: my company profile (details, banner, security), its users and the audit log."""

@@ -1,11 +1,13 @@
-"""Idempotent demo data: a partner with two linked companies, one user of each role, and a demo flow."""
+"""Idempotent demo data: a partner with two linked companies its managers can switch into, one user of each
+role, and a demo flow."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.services import create_user
-from app.companies.models import Company
+from app.companies.access import eligible
+from app.companies.models import Company, TeamAccess
 from app.extensions import db
 from app.flows.models import Flow
 from app.flows.services import create_flow
@@ -65,14 +67,24 @@ def _flow(company: Company) -> Flow:
     return flow or create_flow(company, DEMO_FLOW, DEMO_DEFINITION, deploy=True, enabled=True)
 
 
+def _grant(user: User, company: Company) -> None:
+    query = select(TeamAccess).where(TeamAccess.user_id == user.id, TeamAccess.company_id == company.id)
+    if db.session.execute(query).scalar_one_or_none() is None:
+        db.session.add(TeamAccess(user_id=user.id, company_id=company.id))
+        db.session.commit()
+
+
 def seed() -> dict:
-    partner = _company(PARTNER, is_partner=True, tier="pro")
-    for email, name, role in USERS:
-        _user(partner, email, name, role)
+    partner = _company(PARTNER, is_partner=True, tier="professional")
+    team = [_user(partner, email, name, role) for email, name, role in USERS]
     _flow(partner)
     for name in LINKED:
         child = _company(name, parent_id=partner.id, tier="trial")
         _user(child, LINKED_ADMINS[name], f"{name} Admin", "administrator")
         _flow(child)
+        # Only managers and administrators can hold access to a linked company.
+        for member in team:
+            if eligible(member):
+                _grant(member, child)
     return {"partner": partner.name, "users": [u[0] for u in USERS] + list(LINKED_ADMINS.values()),
             "password": DEMO_PASSWORD}

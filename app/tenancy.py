@@ -9,7 +9,7 @@ import contextvars
 from contextlib import contextmanager
 from functools import wraps
 
-from flask import abort, g, has_request_context, session
+from flask import abort, g, has_request_context
 from flask_login import current_user
 from sqlalchemy import ForeignKey, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -21,13 +21,14 @@ TENANT_MODELS: list[type] = []
 ROLES = ("read-only", "user", "manager", "administrator")
 ROLE_LABELS = {"administrator": "Administrator", "manager": "Manager", "user": "User", "read-only": "Read-only"}
 
-# (area, action) -> minimum role. Tier features are intersected with this once tiers exist.
+# (area, action) -> minimum role; can() intersects it with the tier's features ("tier trumps role").
 PERMISSIONS: dict[tuple[str, str], str] = {
     ("dashboard", "view"): "read-only",
     ("flows", "view"): "read-only",
     ("flows", "edit"): "user",
     ("flows", "run"): "user",
     ("flows", "deploy"): "manager",
+    ("flows", "delete"): "manager",
     ("runs", "view"): "read-only",
     ("runs", "control"): "user",
     ("connectors", "view"): "read-only",
@@ -36,7 +37,25 @@ PERMISSIONS: dict[tuple[str, str], str] = {
     ("settings", "view"): "read-only",
     ("settings", "edit"): "administrator",
     ("users", "manage"): "manager",
+    ("company", "edit"): "manager",
+    ("audit", "view"): "administrator",
+    ("scripts", "view"): "read-only",
+    ("scripts", "edit"): "manager",
+    ("lookups", "view"): "read-only",
+    ("lookups", "edit"): "manager",
+    ("lookups", "values"): "manager",
+    ("caches", "view"): "read-only",
+    ("caches", "edit"): "manager",
+    # Linked companies (partners): always about the user's own company, see HOME_AREAS.
+    ("companies", "view"): "manager",
+    ("companies", "add"): "manager",
+    ("companies", "access"): "manager",
+    ("companies", "subscription"): "administrator",
+    ("companies", "unlink"): "administrator",
 }
+# Areas that concern the signed-in user's own (partner) company rather than the one they switched into,
+# so the tier check uses that company.
+HOME_AREAS = frozenset({"companies"})
 
 
 class TenantMixin:
@@ -74,19 +93,14 @@ def current_company_id() -> int:
 
 
 def resolve_acting_company():
-    """Sets g.company for the signed-in user: their own company, or the one a partner switched into."""
-    from app.companies.models import Company
+    """Sets g.company for the signed-in user: their own company, or a linked one they were granted access
+    to and switched into (the grant is checked on every request). May answer a company link."""
+    from app.companies import switching
 
     g.company = None
     if not current_user.is_authenticated:
-        return
-    company = None
-    wanted = session.get("acting_company_id")
-    if wanted and wanted != current_user.company_id:
-        candidate = db.session.get(Company, wanted)
-        if candidate is not None and candidate.parent_id == current_user.company_id:
-            company = candidate
-    g.company = company or current_user.company
+        return None
+    return switching.resolve(current_user)
 
 
 def scoped(model):
@@ -117,11 +131,16 @@ def can(area: str, action: str) -> bool:
     minimum = PERMISSIONS.get((area, action))
     if minimum is None:
         raise KeyError(f"unknown permission {area}.{action}")
-    return role_at_least(current_user.role, minimum)
+    if not role_at_least(current_user.role, minimum):
+        return False
+    from app.companies.tiers import allows
+
+    company = None if area in HOME_AREAS else getattr(g, "company", None)
+    return allows(company or current_user.company, area, action)
 
 
 def requires(area: str, action: str):
-    """View decorator: signed in, and the role allows (area, action); otherwise login or 403."""
+    """View decorator: signed in, and role and tier allow (area, action); otherwise login or 403."""
 
     def decorator(view):
         @wraps(view)

@@ -8,7 +8,7 @@ from flask import Flask, g
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from app import cli, errors, extensions, security, tenancy
+    from app import cli, errors, extensions, i18n, security, tenancy
     from app import config as settings
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     extensions.init_app(app)
+    i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
@@ -51,12 +52,22 @@ MODEL_MODULES = (
     "app.insights.models",
     "app.runs.tracking",
     "app.connectors.models",
+    "app.audit",
+    "app.scripts.models",
+    "app.lookups.models",
+    "app.caches.models",
 )
 BLUEPRINT_MODULES = (
     "app.accounts.views",
     "app.dashboard.views",
     "app.flows.views",
+    "app.flows.editor_views",
+    "app.flows.settings_views",
+    "app.flows.panels.views",
     "app.runs.views",
+    "app.runs.queue_views",
+    "app.runs.tracked_views",
+    "app.runs.settings_views",
     "app.api.views",
     "app.api.triggers_views",
     "app.settings.views",
@@ -64,6 +75,11 @@ BLUEPRINT_MODULES = (
     "app.connectors.oauth_views",
     "app.connectors.views",
     "app.marketplace.views",
+    "app.companies.views",
+    "app.scripts.views",
+    "app.lookups.views",
+    "app.caches.views",
+    "app.caches.pool_views",
 )
 
 

@@ -30,12 +30,18 @@ SETTINGS = (
     Setting("WEFT_SSE_PING_SECONDS", 15, "Seconds between keep-alive pings on a live-log stream"),
     Setting("WEFT_RETRY_DELAY_SECONDS", 1.0, "Pause before a failed step is retried; doubles on each further attempt"),
     Setting("WEFT_SCHEDULER_TICK_SECONDS", 10, "How often the scheduler looks for due schedules"),
+    Setting("WEFT_BASE_URL", "http://127.0.0.1:5000", "Address people open Weft at; links in emails (a failed "
+            "run's page, for instance) start with it"),
+    Setting("WEFT_SCRIPT_TIMEOUT_SECONDS", 120, "Wall-clock limit of one custom script execution"),
+    Setting("WEFT_SCRIPT_MEMORY_MB", 256, "Memory limit of one custom script execution"),
     Setting("MAIL_SERVER", None, "SMTP host; when unset mail is written as .eml files under instance/mail"),
     Setting("MAIL_PORT", 25, "SMTP port"),
     Setting("MAIL_USERNAME", None, "SMTP user"),
     Setting("MAIL_PASSWORD", None, "SMTP password"),
     Setting("MAIL_USE_TLS", False, "Use STARTTLS when talking to MAIL_SERVER"),
     Setting("MAIL_FROM", "Weft <no-reply@weft.local>", "Sender address of every mail Weft sends"),
+    Setting("WEFT_PWNED_RANGE_URL", "https://api.pwnedpasswords.com/range/", "Pwned Passwords range API that new "
+            "passwords are checked against (only 5 hex characters of the SHA-1 are sent); empty turns the check off"),
 )
 
 
@@ -78,12 +84,16 @@ def from_env() -> dict:
         "SSE_PING_SECONDS": float(env["WEFT_SSE_PING_SECONDS"]),
         "RETRY_DELAY": float(env["WEFT_RETRY_DELAY_SECONDS"]),
         "SCHEDULER_TICK_SECONDS": float(env["WEFT_SCHEDULER_TICK_SECONDS"]),
+        "BASE_URL": env["WEFT_BASE_URL"],
+        "SCRIPT_TIMEOUT_SECONDS": float(env["WEFT_SCRIPT_TIMEOUT_SECONDS"]),
+        "SCRIPT_MEMORY_MB": int(env["WEFT_SCRIPT_MEMORY_MB"]),
         "MAIL_SERVER": env["MAIL_SERVER"],
         "MAIL_PORT": int(env["MAIL_PORT"]),
         "MAIL_USERNAME": env["MAIL_USERNAME"],
         "MAIL_PASSWORD": env["MAIL_PASSWORD"],
         "MAIL_USE_TLS": _bool(env["MAIL_USE_TLS"]),
         "MAIL_FROM": env["MAIL_FROM"],
+        "PWNED_RANGE_URL": env["WEFT_PWNED_RANGE_URL"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -11,6 +11,11 @@ const files = {
   "bootstrap-icons/font/bootstrap-icons.min.css": "bootstrap-icons.min.css",
   "bootstrap-icons/font/fonts": "fonts",
   "chart.js/dist/chart.umd.min.js": "chart.umd.min.js",
+  "prismjs/components/prism-core.min.js": "prism/prism-core.min.js",
+  "prismjs/components/prism-clike.min.js": "prism/prism-clike.min.js",
+  "prismjs/components/prism-javascript.min.js": "prism/prism-javascript.min.js",
+  "prismjs/components/prism-python.min.js": "prism/prism-python.min.js",
+  "prismjs/themes/prism.min.css": "prism/prism.min.css",
 };
 
 rmSync("static/vendor", { recursive: true, force: true });

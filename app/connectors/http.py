@@ -88,6 +88,7 @@ class RequestOptions:
     flow_variables: dict = field(default_factory=dict)
     on_exchange: Callable[[Exchange], None] = lambda exchange: None
     on_log: Callable[[str, str], None] = lambda level, message: None
+    response_script: Any = None  # a shape-level response script (id or name), after the endpoint's own
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -129,7 +130,7 @@ def parse_response(response: httpx.Response, hint: str = "auto") -> tuple[Any, s
 class HttpConnector:
     def __init__(self, instance: ResolvedInstance, *, client: httpx.Client, limiter: Limiter | None = None,
                  retry_delay: float = 1.0, page_cap: int = paginations.DEFAULT_PAGE_CAP,
-                 max_retry_after: float = 120.0, sleep: Callable[[float], None] = time.sleep):
+                 max_retry_after: float = 120.0, sleep: Callable[[float], None] = time.sleep, scripts=None):
         if instance.protocol:
             raise ConnectorError(f"'{instance.connector_name}' is a {instance.protocol} connector, not HTTP.")
         self.instance = instance
@@ -139,6 +140,7 @@ class HttpConnector:
         self.page_cap = page_cap
         self.max_retry_after = max_retry_after
         self.sleep = sleep
+        self.scripts = scripts  # the run's ScriptRunner; web-side callers get one made on first use
         method = instance.auth_method or {"key": "none", "name": "No authentication", "type": "none"}
         self.auth = auth_types.get(method.get("type", "none"))
         self.actx = AuthContext(method=method, values=instance.values, client=client, tokens=instance.tokens,
@@ -265,16 +267,96 @@ class HttpConnector:
             f"{record.method} {record.url} failed with HTTP {response.status_code} {response.reason_phrase}"
             + (f": {excerpt}" if excerpt else "."), status=response.status_code, exchange=record)
 
-    def _payload(self, response: httpx.Response, endpoint: dict, meta: dict) -> Payload:
+    def _payload(self, response: httpx.Response, endpoint: dict, meta: dict, body: str | None = None) -> Payload:
+        if body is not None:  # a response script changed the body
+            response = httpx.Response(response.status_code, headers=response.headers, content=body.encode(),
+                                      request=response.request)
         data, fmt = parse_response(response, endpoint.get("response_format", "auto"))
         return Payload(data=data, format=fmt, meta={**meta, "http_status": response.status_code})
 
+    # -- custom scripts (app/scripts/connector_scripts.py) ---------------------------------------------
+    def _runner(self):
+        if self.scripts is None:
+            raise ConnectorError("This endpoint uses custom scripts, which run only where the caller provides "
+                                 "the script service (flow runs do).")
+        return self.scripts
+
+    def _script_failed(self, exc) -> ConnectorError:
+        return ConnectorError(str(exc))
+
+    def _pre(self, endpoint: dict, request: OutgoingRequest, payload: Payload | None, variables: dict,
+             options: RequestOptions) -> OutgoingRequest:
+        ref = endpoint.get("pre_request_script")
+        if ref:
+            from app.scripts import connector_scripts
+            from app.scripts.sandbox import ScriptError
+
+            try:
+                logs = connector_scripts.pre_request(self._runner(), ref, request, payload=payload,
+                                                     variables=variables, flow_variables=options.flow_variables)
+            except ScriptError as exc:
+                raise self._script_failed(exc) from None
+            for line in logs:
+                options.on_log("info", f"Pre-request script: {line}")
+        return request
+
+    def _scripted_exchange(self, endpoint: dict, make_request, options: RequestOptions, payload: Payload | None,
+                           variables: dict, page: int | None = None):
+        """exchange() plus the endpoint's post-request script and the shape's response script (codes 0-3)."""
+        refs = [r for r in (endpoint.get("post_request_script"), options.response_script) if r]
+        if refs:
+            self._runner()  # no script service: refuse before sending anything
+        attempts = 1 + max(0, int(options.retries if options.retries is not None else self.instance.retries))
+        for attempt in range(1, attempts + 1):
+            response, record = self.exchange(make_request, options, page)
+            body, retry = None, False
+            for ref in refs:
+                result = self._post(ref, response, payload, variables, options, record)
+                body = result.body if result.body is not None else body
+                if result.code == 1:
+                    retry = True
+                    break
+            if not retry:
+                return response, record, body
+            options.on_log("warning", f"A response script asked to retry the request (attempt {attempt} of "
+                                      f"{attempts}).")
+        raise ConnectorError(f"A response script asked to retry the request {attempts} times; giving up.",
+                             exchange=record)
+
+    def _post(self, ref, response, payload, variables, options, record):
+        from app.scripts import connector_scripts
+        from app.scripts.sandbox import ScriptError
+
+        try:
+            result = connector_scripts.post_request(self._runner(), ref, response, payload=payload,
+                                                    variables=variables, flow_variables=options.flow_variables)
+        except ScriptError as exc:
+            raise self._script_failed(exc) from None
+        for line in result.logs:
+            options.on_log("info", f"Response script: {line}")
+        if result.code in (2, 3):
+            verdict = "failed the run; it will be retried" if result.code == 2 else "failed the run"
+            error = ConnectorError(f"The response script '{ref}' {verdict}" + (f": {result.message}" if result.message
+                                                                              else "."), exchange=record)
+            error.script_code = result.code
+            raise error
+        if result.message:
+            options.on_log("info", f"Response script: {result.message}")
+        return result
+
+    def _pagination_hook(self, payload: Payload | None, variables: dict, options: RequestOptions):
+        def next_page(ref, **page):
+            from app.scripts import connector_scripts
+            from app.scripts.sandbox import ScriptError
+
+            try:
+                return connector_scripts.next_page(self._runner(), ref, payload=payload, variables=variables,
+                                                   flow_variables=options.flow_variables, **page)
+            except ScriptError as exc:
+                raise PaginationError(str(exc)) from None
+        return next_page
+
     def _check_scripts(self, endpoint: dict) -> None:
-        for kind in ("pre_request", "post_request"):
-            if endpoint.get(f"{kind}_script"):
-                raise ConnectorError(
-                    f"Scripts are not available yet: the endpoint '{endpoint.get('name')}' uses the "
-                    f"{kind.replace('_', '-')} script '{endpoint[f'{kind}_script']}'.")
         allowed = endpoint.get("auth_methods")
         method_key = (self.instance.auth_method or {}).get("key")
         if allowed and method_key not in allowed:
@@ -291,7 +373,7 @@ class HttpConnector:
         pager = paginations.get(settings.get("type"))
         explicit = options.max_pages or settings.get("max_pages")
         cap = min(int(explicit), self.page_cap) if explicit else self.page_cap
-        state: dict = {}
+        state: dict = {"_next_page": self._pagination_hook(payload, variables, options)} if self.scripts else {}
         extra = self.template_values()
         base = self.base_url({**self.instance.values, **extra, **variables})
         meta = dict(payload.meta) if payload else {}
@@ -301,11 +383,12 @@ class HttpConnector:
             while step is not None:
                 number += 1
                 current = step
-                response, record = self.exchange(
-                    lambda s=current: self.build(endpoint, variables, payload, s, options, self.template_values()),
-                    options, number)
+                response, record, body = self._scripted_exchange(
+                    endpoint, lambda s=current: self._pre(endpoint, self.build(
+                        endpoint, variables, payload, s, options, self.template_values()), payload, variables, options),
+                    options, payload, variables, number)
                 self._check(response, record, options)
-                page = self._payload(response, endpoint, {**meta, "page": number})
+                page = self._payload(response, endpoint, {**meta, "page": number}, body)
                 result = PageResult(number=number, url=str(response.request.url), response=response,
                                     data=page.data, base_url=base)
                 paginated = settings.get("type", "none") != "none"
@@ -329,10 +412,12 @@ class HttpConnector:
         """One request for one payload; returns the response as a payload."""
         options = options or RequestOptions()
         self._check_scripts(endpoint)
-        response, record = self.exchange(
-            lambda: self.build(endpoint, variables, payload, PageStep(), options, self.template_values()), options)
+        response, record, body = self._scripted_exchange(
+            endpoint, lambda: self._pre(endpoint, self.build(endpoint, variables, payload, PageStep(), options,
+                                                             self.template_values()), payload, variables, options),
+            options, payload, variables)
         self._check(response, record, options)
-        return self._payload(response, endpoint, dict(payload.meta) if payload else {})
+        return self._payload(response, endpoint, dict(payload.meta) if payload else {}, body)
 
     def test(self, options: RequestOptions | None = None) -> Exchange:
         """Send the connection-test request (raises ConnectorError when it fails) and return its record."""

@@ -134,6 +134,7 @@ class ConnectorRuntime:
         self._transport = transport
         self._max_connections = max_connections
         self.limiter = Limiter(redis, sleep=sleep)
+        self.scripts = None  # the run's ScriptRunner (app/scripts/sandbox.py), set by the run job
 
     @property
     def client(self) -> httpx.Client:
@@ -205,7 +206,8 @@ class ConnectorRuntime:
 
     def http(self, instance: ResolvedInstance) -> HttpConnector:
         return HttpConnector(instance, client=self.client, limiter=self.limiter, retry_delay=self.retry_delay,
-                             page_cap=self.page_cap, max_retry_after=self.max_retry_after, sleep=self.sleep)
+                             page_cap=self.page_cap, max_retry_after=self.max_retry_after, sleep=self.sleep,
+                            scripts=self.scripts)
 
 
 _shared_client: httpx.Client | None = None

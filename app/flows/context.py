@@ -117,6 +117,10 @@ class ShapeContext:
     notify: Callable[..., None] | None = None  # (level, message, channels, groups)
     track: Callable[[list[tuple[str, str]]], None] | None = None  # [(field path, value)]
     callback_respond: Callable[[Bucket], bool] | None = None
+    scripts: Any = None  # app.scripts.sandbox.ScriptRunner: custom scripts of the run's company
+    lookups: Any = None  # app.lookups.services.LookupReader: cross-reference lookups
+    caches: Any = None  # app.caches.store.CacheStore: data caches (bound to the run and flow)
+    dedupe: Any = None  # app.caches.pools.DedupeService: de-dupe data pools
 
     def scope(self, payload: Payload | None = None) -> variables.Scope:
         return variables.Scope(payload=payload.data if payload else None, meta=payload.meta if payload else {},

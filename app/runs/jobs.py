@@ -13,9 +13,10 @@ from app.flows.context import Payload, ShapeError
 from app.flows.engine import Engine, Environment, StepRecord
 from app.flows.models import Flow, FlowVersion
 from app.insights import notifications, usage
-from app.runs import callbacks, logbook, services, tracking
+from app.runs import callbacks, failures, logbook, retry, services, tracking
 from app.runs import queue as run_queue
 from app.runs.models import Run, RunStep
+from app.scripts import run_services as script_services
 from app.tenancy import acting_as
 from app.timeutil import utcnow
 
@@ -135,19 +136,26 @@ def _execute(run: Run) -> str:
         callback_respond=hooks.callback_respond if run.trigger == "callback" else None,
         connectors=ConnectorRuntime(company_id=run.company_id, redis=get_redis(), session=db.session,
                                     secret_key=current_app.config["SECRET_KEY"],
-                                    retry_delay=current_app.config["RETRY_DELAY"], client=shared_client()))
+                                    retry_delay=current_app.config["RETRY_DELAY"], client=shared_client()),
+        **script_services.for_run(run))
+    env.connectors.scripts = env.scripts  # connector pre/post-request and pagination scripts
     try:
-        result = Engine(env).run(version.definition or {}, _input_bucket(run))
+        start_at = run.retry_from_step  # a retry from a failed step starts there, with that step's input
+        bucket = retry.input_bucket(run) if start_at else _input_bucket(run)
+        result = Engine(env).run(version.definition or {}, bucket, start_at=start_at)
     except Exception as exc:  # never leave a run "running" because of our own bug
         log.exception("run %s crashed", run.id)
         db.session.rollback()
         book("error", f"Weft failed to run this flow: {type(exc).__name__}: {exc}")
+        failures.after_run(run, None, book, error=str(exc))
         book.flush()
         db.session.add_all(hooks.steps)
         services.finish(run, "failure", error=str(exc))
         return "failure"
     finally:
         env.connectors.close()
+        script_services.close(env)
+    failures.after_run(run, result, book)  # keeps failed payloads; emails the flow's groups on failure
     level = {"success": "info", "partial": "warning", "stopped": "warning"}.get(result.status, "error")
     book(level, f"Run finished: {result.status}" + (f" — {result.error}" if result.error else "."))
     book.flush()  # every row is in before viewers hear the final status

@@ -116,15 +116,6 @@ def test_pagination_variables_reach_templates(setup, make_runtime, api):
     assert [r["query"] for r in api.state["requests"]] == ["page=1&limit=5", "page=2&limit=5"]
 
 
-def test_script_pagination_says_scripts_are_not_available(setup, make_runtime):
-    from app.flows.context import ShapeError
-
-    ep = endpoint("list", "/pages/number", pagination={"type": "script", "script": "My pager"})
-    instance = setup(endpoints=[ep])
-    with pytest.raises(ShapeError, match="Scripts are not available yet"):
-        run_shape(make_runtime(instance.company_id), {"instance_id": instance.id, "endpoint": "list"})
-
-
 def test_receive_through_the_http_layer_directly(setup, make_runtime):
     ep, _, _ = CASES["next_page_token"]
     instance = setup(endpoints=[ep])

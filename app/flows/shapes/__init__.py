@@ -5,8 +5,11 @@ from __future__ import annotations
 from app.flows.shapes import (
     assert_payload,
     branch,
+    cache_add,
+    cache_load,
     callback,
     connector,
+    dedupe,
     filter,
     flow_control,
     manual_payload,
@@ -14,6 +17,7 @@ from app.flows.shapes import (
     notify,
     route,
     run_flow,
+    script,
     set_variables,
     split,
     track_data,
@@ -37,6 +41,10 @@ _MODULE_CLASSES: list[type[Shape]] = [
     run_flow.RunProcessFlow,
     callback.Callback,
     connector.Connector,
+    script.Script,
+    cache_add.CacheAdd,
+    cache_load.CacheLoad,
+    dedupe.Dedupe,
 ]
 
 SHAPES: dict[str, dict[int, type[Shape]]] = {}

@@ -35,7 +35,11 @@ class Map(Shape):
             compiled = _compiled(json.dumps(ctx.config, sort_keys=True, default=str))
         except mapping.MapConfigError as exc:
             raise ShapeError(str(exc)) from exc
-        tctx = TransformContext(now=ctx.now, flow_variables=ctx.flow_variables)
+        # Lookups, caches and scripts are the run's services; a run without them leaves the hooks None.
+        tctx = TransformContext(now=ctx.now, flow_variables=ctx.flow_variables,
+                                lookup=getattr(ctx.lookups, "lookup", None),
+                                cache_get=getattr(ctx.caches, "lookup", None),
+                                run_script=ctx.scripts.field_hook(ctx.flow_variables) if ctx.scripts else None)
         out: Bucket = []
         for payload in ctx.bucket:
             if payload.format != "json":

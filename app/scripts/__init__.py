@@ -1,0 +1,1 @@
+"""Custom scripts: versions, the sandbox that runs them, and their pages."""

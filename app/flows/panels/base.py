@@ -1,0 +1,129 @@
+"""What every settings form shares: name, note, skip and the draft revision, plus the panel's context."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import Length, Optional
+
+from app.flows.drafts import NAME_MAX, NOTE_MAX
+from app.flows.panels.sample import Field, Sample
+from app.flows.shapes.base import Shape
+
+
+@dataclass
+class Panel:
+    """One step's panel: where it lives, whether it can be edited, and the sample data its pickers use."""
+
+    flow: Any
+    version: Any  # the FlowVersion shown (the draft unless an older version was opened)
+    step: dict
+    shape: Shape
+    editable: bool
+    sample: Sample | None = None
+    sample_error: str | None = None
+    fields: list[Field] = field(default_factory=list)  # source paths for the pickers
+    target_fields: list[Field] = field(default_factory=list)
+    flow_variables: dict = field(default_factory=dict)  # name -> default value, from the version
+
+    @property
+    def definition(self) -> dict:
+        return self.version.definition or {}
+
+    @property
+    def config(self) -> dict:
+        return self.step.get("config") or {}
+
+    @property
+    def paths(self) -> list[dict]:
+        return self.step.get("paths") or []
+
+    @property
+    def is_draft(self) -> bool:
+        return self.version.status == "draft"
+
+
+class StepForm(FlaskForm):
+    """The settings form of one step. A subclass per shape adds its fields, initial() and to_config()."""
+
+    name = StringField("Name", [Optional(), Length(max=NAME_MAX)],
+                       description="Shown on the canvas and in the run log instead of the shape's label.")
+    note = TextAreaField("Note", [Optional(), Length(max=NOTE_MAX)],
+                         description="For the people who edit this flow; it does not change what the shape does.")
+    skip = BooleanField("Skip this shape", description="The shape passes its input on untouched, and the run log "
+                                                       "says it was skipped.")
+    expected_revision = HiddenField()
+
+    has_paths = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shape_problems: list[str] = []
+        self.has_problems = False  # the shape's checks failed (some problems may sit on their rows)
+
+    # -- per shape -----------------------------------------------------------------------------------
+    @classmethod
+    def initial(cls, panel: Panel) -> dict:
+        """Form data for the stored config (the GET of the panel)."""
+        return {}
+
+    def setup(self, panel: Panel, formdata=None) -> None:
+        """Choices and anything read from outside WTForms (dynamic rows), before validation or rendering."""
+
+    def to_config(self, panel: Panel) -> dict:
+        return dict(panel.config)
+
+    def to_paths(self, panel: Panel) -> list[dict] | None:
+        return None
+
+    def route_problems(self, problems: list[str]) -> list[str]:
+        """Attach problems to the rows they name; return the ones left for the top of the form."""
+        return problems
+
+
+def step_data(panel: Panel) -> dict:
+    step = panel.step
+    return {"name": step.get("name") or "", "note": step.get("note") or "", "skip": bool(step.get("skip")),
+            "expected_revision": str(panel.version.revision)}
+
+
+_NUMBERED = re.compile(r"^(?P<word>[A-Z][a-z]+(?: [a-z]+)?) (?P<n>\d+)\b")
+
+
+def take_numbered(problems: list[str], word: str, rows: list[list[str]]) -> list[str]:
+    """Hand "<Word> N…" problems to rows[N-1] (a list of messages per row); return the rest."""
+    rest = []
+    for problem in problems:
+        match = _NUMBERED.match(problem)
+        if match and match.group("word") == word and 0 < int(match.group("n")) <= len(rows):
+            rows[int(match.group("n")) - 1].append(problem)
+        else:
+            rest.append(problem)
+    return rest
+
+
+def clean_rows(entries, keys: tuple[str, ...]) -> list[dict]:
+    """The rows of a FieldList as dicts, without rows whose fields are all blank."""
+    out = []
+    for entry in entries:
+        data = {k: entry.form[k].data for k in keys}
+        if any(v not in (None, "", False) for v in data.values()):
+            out.append(data)
+    return out
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as select options."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def values_of(field) -> set:
+    return {choice.value for choice in field.choices or []}
+
+
+def text(value: Any) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,92 @@
+"""The connector shape's settings: instance, endpoint, endpoint variables and the request options."""
+from __future__ import annotations
+
+from wtforms import BooleanField, IntegerField, SelectField
+from wtforms.validators import NumberRange, Optional, ValidationError
+
+from app.flows.panels import choices
+from app.flows.panels.base import Panel, StepForm, options, text
+from app.flows.shapes.connector import MAX_TIMEOUT
+
+WRAPPING = [("raw", "Raw: the payload as received"), ("first", "First: a one-element array becomes its element")]
+RETRIES = [("", "The instance's setting"), ("0", "0: no retry"), ("1", "1 retry"), ("2", "2 retries")]
+
+
+class ConnectorForm(StepForm):
+    instance_id = SelectField("Connector instance", coerce=str, validate_choice=False)
+    endpoint = SelectField("Endpoint", coerce=str, validate_choice=False)
+    timeout = IntegerField("Request timeout (seconds)", [Optional(), NumberRange(
+        min=1, max=MAX_TIMEOUT, message=f"Between 1 and {MAX_TIMEOUT} seconds.")],
+        description="Empty uses the instance's timeout.")
+    retries = SelectField("Retries", choices=options(RETRIES), default="",
+                          description="Further attempts when a request fails; each attempt counts as an operation.")
+    save_response_as_payload = BooleanField(
+        "Save response as payload", description="Send endpoints only. On: the responses go to the next step. "
+                                                "Off: the payloads that were sent go on unchanged.")
+    allow_unsuccessful_statuses = BooleanField(
+        "Allow unsuccessful statuses", description="A 4xx/5xx answer becomes a payload instead of failing the step.")
+    wrapping = SelectField("Wrapping", choices=options(WRAPPING), default="raw")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.variable_values: dict[str, str] = {}
+
+    @classmethod
+    def initial(cls, panel: Panel) -> dict:
+        config = panel.config
+        return {"instance_id": text(config.get("instance_id")), "endpoint": text(config.get("endpoint")),
+                "timeout": config.get("timeout") if config.get("timeout") not in ("", None) else None,
+                "retries": text(config.get("retries")), "wrapping": str(config.get("wrapping") or "raw").lower(),
+                "save_response_as_payload": bool(config.get("save_response_as_payload")),
+                "allow_unsuccessful_statuses": bool(config.get("allow_unsuccessful_statuses"))}
+
+    def setup(self, panel: Panel, formdata=None) -> None:
+        self.instances = choices.instances()
+        self.instance_id.choices = options([("", "")] + [(str(i.id), i.name) for i in self.instances])
+        self.instance = choices.instance(self.instance_id.data)
+        self.endpoint_groups = choices.endpoint_groups(self.instance)
+        self.endpoint.choices = options([("", "")] + [(ep["key"], ep.get("name") or ep["key"])
+                                                      for _, eps in self.endpoint_groups for ep in eps])
+        self.endpoint_def = choices.endpoint(self.instance, self.endpoint.data)
+        declared = [v for v in (self.endpoint_def or {}).get("variables") or [] if isinstance(v, dict) and v.get("key")]
+        self.declared = declared
+        if formdata is not None:
+            self.variable_values = {v["key"]: formdata.get(f"var-{v['key']}", "") for v in declared}
+        else:
+            stored = panel.config.get("variables") or {}
+            self.variable_values = {v["key"]: text(stored.get(v["key"])) for v in declared}
+
+    @property
+    def direction(self) -> str | None:
+        return (self.endpoint_def or {}).get("direction")
+
+    def validate_instance_id(self, field):
+        if not field.data:
+            raise ValidationError("Choose the connector instance to use.")
+        if self.instance is None:
+            raise ValidationError("That instance is no longer there; choose another one.")
+
+    def validate_endpoint(self, field):
+        if self.instance is None:
+            return
+        if not field.data:
+            raise ValidationError("Choose an endpoint.")
+        if self.endpoint_def is None:
+            raise ValidationError(f"'{self.instance.connector.name}' has no such endpoint; choose one from the list.")
+
+    def to_config(self, panel: Panel) -> dict:
+        config = {"instance_id": int(self.instance_id.data) if (self.instance_id.data or "").isdigit() else None,
+                  "endpoint": self.endpoint.data or None,
+                  "variables": {k: v for k, v in self.variable_values.items() if v not in (None, "")},
+                  "wrapping": self.wrapping.data,
+                  "allow_unsuccessful_statuses": bool(self.allow_unsuccessful_statuses.data),
+                  "save_response_as_payload": bool(self.save_response_as_payload.data)}
+        if self.timeout.data is not None:
+            config["timeout"] = self.timeout.data
+        if self.retries.data in ("0", "1", "2"):
+            config["retries"] = int(self.retries.data)
+        if self.instance is not None:
+            config["instance_name"] = self.instance.name  # the canvas summary reads these names
+        if self.endpoint_def is not None:
+            config["endpoint_name"] = self.endpoint_def.get("name") or self.endpoint_def["key"]
+        return config

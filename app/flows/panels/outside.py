@@ -1,0 +1,221 @@
+"""What a shape that talks to the outside world would send, worked out for the preview without sending it."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from app.connectors.definitions import variable_defaults
+from app.flows import variables
+from app.flows.context import Payload, ShapeContext, ShapeError
+from app.flows.panels import choices
+from app.flows.paths import STAR, compile_path, parse_path
+from app.flows.shapes import notify as notify_shape
+from app.flows.shapes import track_data as track_shape
+from app.flows.shapes.connector import Connector
+from app.flows.shapes.run_flow import manual_payload
+
+MAX_ITEMS = 20
+MAX_BODY_CHARS = 5_000
+
+
+class NoPreview(Exception):
+    """This shape's preview is skipped; the message says why."""
+
+
+@dataclass
+class Sent:
+    title: str
+    lines: list[str] = field(default_factory=list)
+    body: str = ""
+    error: str = ""
+
+
+def _text(data, fmt: str = "json") -> str:
+    if fmt == "json" and not isinstance(data, (str, bytes)):
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    elif isinstance(data, bytes):
+        text = data.decode("utf-8", errors="replace")
+    else:
+        text = str(data)
+    return text if len(text) <= MAX_BODY_CHARS else text[:MAX_BODY_CHARS] + "\n…"
+
+
+def describe(shape_type: str, ctx: ShapeContext, *, flow_id: int | None) -> list[Sent]:
+    describer = {"connector": _connector, "notify": _notify, "run_process_flow": _run_flow,
+                 "callback": _callback, "track_data": _track, "cache_add": _cache_add}.get(shape_type)
+    return describer(ctx, flow_id) if describer else []
+
+
+def _connector(ctx: ShapeContext, flow_id) -> list[Sent]:
+    from app.connectors.pagination.base import PageStep
+    from app.connectors.templating import build_request
+
+    row = choices.instance(ctx.config.get("instance_id"))
+    if row is None:
+        raise ShapeError(f"Connector instance {ctx.config.get('instance_id')} does not exist (was it removed?).")
+    endpoint = choices.endpoint(row, ctx.config.get("endpoint"))
+    if endpoint is None:
+        raise ShapeError(f"The connector '{row.connector.name}' has no endpoint '{ctx.config.get('endpoint')}'.")
+    if endpoint.get("direction") != "send":
+        raise NoPreview("A receive connector fetches its data when the flow runs, so it has no preview here. "
+                        "Run the flow once: the next shapes then preview with what it received.")
+    definition = row.connector.definition or {}
+    # Clear values only: secrets stay encrypted and are never shown, so tokens that use them read empty.
+    clear = {**variable_defaults(definition.get("variables")), **(row.variables or {})}
+    out = []
+    for number, payload in enumerate(ctx.bucket[:MAX_ITEMS], start=1):
+        title = f"Payload {number} → {endpoint.get('name') or endpoint['key']} ({row.name})"
+        try:
+            values = Connector()._variables(ctx, endpoint, payload)
+        except (ShapeError, variables.VariableError) as exc:
+            out.append(Sent(title=title, error=str(exc)))
+            continue
+        if definition.get("protocol"):
+            out.append(Sent(title=title, lines=[f"{definition['protocol'].upper()} {endpoint.get('name', '')}"],
+                            body=_text(payload.data, payload.format)))
+            continue
+        try:
+            request = build_request(definition, endpoint, {**clear, **values}, payload, PageStep(),
+                                    ctx.flow_variables)
+        except Exception as exc:  # noqa: BLE001 - a template that cannot render is shown, not raised
+            out.append(Sent(title=title, error=f"The request could not be built: {exc}"))
+            continue
+        query = "&".join(f"{k}={v}" for k, v in request.params)
+        body = request.content.decode("utf-8", errors="replace") if request.content else ""
+        if request.form:
+            body = "&".join(f"{k}={v}" for k, v in request.form)
+        lines = [f"{request.method} {request.url}{'?' + query if query else ''}"]
+        lines += [f"{k} = {variables.to_text(v)}" for k, v in values.items()]
+        out.append(Sent(title=title, lines=lines, body=_text(body, "text")))
+    if not ctx.bucket:
+        out.append(Sent(title="No payloads reach this shape, so nothing would be sent."))
+    return out
+
+
+def _notify(ctx: ShapeContext, flow_id) -> list[Sent]:
+    channels = ctx.config.get("channels", "email_log")
+    if channels not in notify_shape.EMAILS:
+        return []
+    groups = choices.group_names(ctx.config.get("groups") or [])
+    messages: list[str] = []
+    for payload in ctx.bucket:
+        message = notify_shape.render(ctx.config["template"], ctx, payload)
+        if message not in messages:
+            messages.append(message)
+    level = notify_shape.LEVELS.get(ctx.config.get("level", "info"), "Info")
+    title = f"{level} email to {', '.join(groups) or 'no group'}"
+    if not messages:
+        return [Sent(title=title, lines=["No payloads reach this shape, so no email would be sent."])]
+    return [Sent(title=title, body=message) for message in messages[:MAX_ITEMS]]
+
+
+def _run_flow(ctx: ShapeContext, flow_id) -> list[Sent]:
+    target_id = ctx.config.get("flow_id")
+    if flow_id is not None and target_id == flow_id:
+        raise ShapeError("a process flow cannot run itself")
+    target = choices.flow_or_none(target_id)
+    if target is None:
+        raise ShapeError(f"Process flow {target_id} does not exist in this company.")
+    version = ctx.config.get("version")
+    which = f"version {version}" if version else "its deployed version"
+    manual = ctx.config.get("payload")
+    overrides = ctx.config.get("variables") or {}
+    out = []
+    for number, payload in enumerate((ctx.bucket or [None])[:MAX_ITEMS], start=1):
+        child: Payload | None = manual_payload(manual) if manual not in (None, "") else payload
+        lines = [f"{name} = {variables.to_text(ctx.resolve(value, payload))}" for name, value in overrides.items()]
+        if not target.enabled:
+            lines.append(f"'{target.name}' is disabled, so this run would be refused.")
+        out.append(Sent(title=f"Run {number} of '{target.name}' ({which})", lines=lines,
+                        body=_text(child.data, child.format) if child is not None else "(no payload)"))
+    return out
+
+
+def _callback(ctx: ShapeContext, flow_id) -> list[Sent]:
+    answer = [p.data for p in ctx.bucket]
+    return [Sent(title="The answer to the waiting caller (always an array)", body=_text(answer))]
+
+
+def _track(ctx: ShapeContext, flow_id) -> list[Sent]:
+    getters = []
+    for item in track_shape._fields(ctx.config):
+        path = item["path"].strip()
+        getters.append((track_shape._label(item), compile_path(path), STAR in parse_path(path)))
+    lines: list[str] = []
+    for payload in ctx.bucket:
+        if payload.format != "json":
+            continue
+        records = payload.data if isinstance(payload.data, list) else [payload.data]
+        for record in records:
+            if not isinstance(record, (dict, list)):
+                continue
+            for label, getter, wildcard in getters:
+                found = getter(record, variables.MISSING)
+                lines += [f"{label}: {value}" for value in track_shape._values(found, wildcard)]
+    shown = lines[:MAX_ITEMS * 5]
+    if len(lines) > len(shown):
+        shown.append(f"… and {len(lines) - len(shown)} more")
+    return [Sent(title=f"{len(lines)} value{'s' if len(lines) != 1 else ''} would be tracked",
+                 lines=shown or ["Nothing to track in this sample."])]
+
+
+def _cache_add(ctx: ShapeContext, flow_id) -> list[Sent]:
+    from app.flows.shapes.cache_add import resolve_key
+
+    config = ctx.config
+    groups: dict[str, list] = {}
+    for number, payload in enumerate(ctx.bucket, start=1):
+        if payload.format != "json":
+            raise ShapeError(f"Add to cache stores JSON payloads only; payload {number} is {payload.format.upper()}.")
+        groups.setdefault(resolve_key(ctx, config["key"], payload, number), []).append(payload.data)
+    how = ("added as pages" if config.get("save_all_pages")
+           else "appended" if config.get("append") else "replacing what it holds")
+    out = []
+    for key, values in list(groups.items())[:MAX_ITEMS]:
+        kept = values if config.get("save_all_pages") or config.get("append") else values[-1:]
+        out.append(Sent(title=f"Key '{key}' in '{config['cache'].strip()}' ({config.get('level', 'flow')} level)",
+                        lines=[f"{len(kept)} payload{'s' if len(kept) != 1 else ''}, {how}"],
+                        body=_text(kept if len(kept) > 1 else kept[0])))
+    return out or [Sent(title="No payloads reach this shape, so nothing would be cached.")]
+
+
+class ReadOnlyDedupe:
+    """The de-dupe service for a preview: reads the pool and records nothing (a new pool name is an empty pool)."""
+
+    def __init__(self, company_id: int, flow_id: int | None = None):
+        from app.caches.pools import DedupeService
+
+        self.inner = DedupeService(company_id, flow_id=flow_id)
+        self.name = ""
+        self.fresh: list[str] = []
+
+    def pool(self, ref, create: bool = True):
+        from types import SimpleNamespace
+
+        from app.caches.pools import PoolError
+
+        try:
+            found = self.inner.pool(ref, create=False)
+        except PoolError:
+            if str(ref).strip().isdigit():
+                raise
+            found = SimpleNamespace(id=None, name=str(ref).strip())  # created only when the flow runs
+        self.name = found.name
+        return found
+
+    def known(self, pool, values: list[str]) -> set[str]:
+        return set() if pool.id is None else self.inner.known(pool, values)
+
+    def claim(self, pool, values: list[str], entity_type: str | None = None) -> set[str]:
+        seen = self.known(pool, values)
+        self.fresh = [v for v in dict.fromkeys(values) if v not in seen]
+        return set(self.fresh)
+
+
+def recorded(service: ReadOnlyDedupe | None) -> list[Sent]:
+    if service is None:
+        return []
+    count = len(service.fresh)
+    lines = service.fresh[:MAX_ITEMS * 5] + ([f"… and {count - MAX_ITEMS * 5} more"] if count > MAX_ITEMS * 5 else [])
+    return [Sent(title=f"{count} new value{'s' if count != 1 else ''} would be recorded in '{service.name}'",
+                 lines=lines)]

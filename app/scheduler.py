@@ -20,6 +20,7 @@ from app.flows.models import Flow, FlowVersion
 from app.flows.schedules import FIRST_RUN_WINDOW, Schedule, ScheduleError, latest_tick
 from app.insights import usage
 from app.runs import queue as run_queue
+from app.runs import retention
 from app.runs import services as run_services
 from app.timeutil import utcnow
 
@@ -120,6 +121,7 @@ def run_forever(tick_seconds: float) -> None:
             try:
                 run_queue.sweep()  # runs whose wake-up was lost (a crashed worker) still get their turn
                 usage.flush()  # counters the workers and web processes added in Redis
+                retention.tick()  # queues the daily purge (once a day) and due failure-email summaries
             except Exception:
                 log.exception("run queue sweep or usage flush failed")
                 db.session.rollback()

@@ -54,6 +54,8 @@ class RunResult:
     data_out: int = 0
     payload_count: int = 0
     failed: list[FailedPayload] = field(default_factory=list)
+    failed_step: str | None = None  # id of the step that failed the run
+    failed_input: Bucket = field(default_factory=list)  # the bucket that step received (retry from it)
 
 
 def _noop(*args, **kwargs) -> None:
@@ -80,12 +82,17 @@ class Environment:
     notify: Callable[..., None] | None = None
     track: Callable[..., None] | None = None
     callback_respond: Callable[[Bucket], bool] | None = None
+    scripts: object = None  # app.scripts.sandbox.ScriptRunner
+    lookups: object = None  # app.lookups.services.LookupReader
+    caches: object = None  # app.caches.store.CacheStore
+    dedupe: object = None  # app.caches.pools.DedupeService
 
 
 class StepFailed(Exception):
-    def __init__(self, step: dict, message: str):
+    def __init__(self, step: dict, message: str, bucket: Bucket | None = None):
         super().__init__(message)
         self.step = step
+        self.bucket = bucket
 
 
 class Stopped(Exception):
@@ -113,14 +120,25 @@ class Engine:
         self.catch_step: dict | None = None
 
     # -- the run -----------------------------------------------------------------------------
-    def run(self, definition: dict, bucket: Bucket) -> RunResult:
+    def run(self, definition: dict, bucket: Bucket, start_at: str | None = None) -> RunResult:
+        """Walk the steps; with `start_at`, begin at that step (anywhere in the tree) with `bucket` as its
+        input: the steps before it are skipped silently (a retry from a failed step)."""
+        steps = definition.get("steps", [])
         try:
-            bucket = self.walk(definition.get("steps", []), bucket)
+            if start_at is None:
+                bucket = self.walk(steps, bucket)
+            else:
+                resumed = self._resume(steps, str(start_at), bucket)
+                if resumed is None:
+                    return self._result("failure", [], error=f"This version has no step '{start_at}' to start at.")
+                if isinstance(resumed, _CatchDone):
+                    return self._result("success", resumed.bucket)
+                bucket = resumed
         except Stopped:
             self.env.log("warning", "Run stopped on request.")
             return self._result("stopped", [])
         except StepFailed as exc:
-            return self._result("failure", [], error=f"{step_label(exc.step)}: {exc}")
+            return self._failure(exc, f"{step_label(exc.step)}: {exc}")
         if self.failed and self.catch_step is not None:
             return self._finish_catch(bucket)
         return self._result("success", bucket)
@@ -138,7 +156,7 @@ class Engine:
         except Stopped:
             return self._result("stopped", [])
         except StepFailed as exc:
-            return self._result("failure", [], error=f"catch path, {step_label(exc.step)}: {exc}")
+            return self._failure(exc, f"catch path, {step_label(exc.step)}: {exc}")
         summary = f"{len(self.failed)} payload(s) failed and were handled by the catch path."
         if (step.get("config") or {}).get("on_exception", "partial") == "partial":
             return self._result("partial", bucket, error=summary)
@@ -147,6 +165,31 @@ class Engine:
     def _result(self, status: str, bucket: Bucket, error: str | None = None) -> RunResult:
         return RunResult(status=status, bucket=bucket, error=error, operations=self.operations,
                          data_out=self.data_out, payload_count=len(bucket), failed=list(self.failed))
+
+    def _failure(self, exc: StepFailed, error: str) -> RunResult:
+        result = self._result("failure", [], error=error)
+        result.failed_step, result.failed_input = str(exc.step.get("id", "")), list(exc.bucket or [])
+        return result
+
+    def _resume(self, steps: list[dict], target: str, bucket: Bucket, in_try: bool = False):
+        """Run from `target` to the end of the flow: the rest of its own path, then the rest of each
+        enclosing path. Returns None when `target` is not in `steps`. A route or branch around the
+        target does not run its other paths again; a target in a catch path ends the run there."""
+        for index, step in enumerate(steps):
+            if str(step.get("id", "")) == target:
+                return self.walk(steps[index:], bucket, in_try)
+            for number, path in enumerate(step.get("paths") or []):
+                if not _holds(path.get("steps", []), target):
+                    continue
+                in_catch = step.get("type") == "try_catch" and number > 0
+                inner_try = in_try
+                if step.get("type") == "try_catch" and not in_catch:
+                    self.catch_step, inner_try = step, True
+                out = self._resume(path.get("steps", []), target, bucket, inner_try)
+                if in_catch or isinstance(out, _CatchDone):
+                    return out if isinstance(out, _CatchDone) else _CatchDone(out)
+                return self.walk(steps[index + 1:], out, in_try)
+        return None
 
     # -- walking -----------------------------------------------------------------------------
     def walk(self, steps: list[dict], bucket: Bucket, in_try: bool = False) -> Bucket:
@@ -202,7 +245,7 @@ class Engine:
             self.env.log("error", message, step=step)
             record.status, record.error = "failure", message
             self.env.on_step(record)
-            raise StepFailed(step, message) from exc
+            raise StepFailed(step, message, bucket) from exc
         self.env.log("info", f"{label} started with {_count(bucket)}.", step=step)
         wall, cpu = time.perf_counter(), time.process_time()
         try:
@@ -237,7 +280,7 @@ class Engine:
                 return self._execute_once(shape, step, bucket, record)
             except StepTimeout as exc:  # a step that ran out of time is not tried again
                 self.env.log("error", f"{label} failed: {exc}", step=step)
-                raise StepFailed(step, str(exc)) from exc
+                raise StepFailed(step, str(exc), bucket) from exc
             except ShapeError as exc:
                 message = str(exc)
             except Exception as exc:  # a shape bug must fail the step, not the worker
@@ -249,7 +292,7 @@ class Engine:
                 delay *= 2
                 continue
             self.env.log("error", f"{label} failed: {message}", step=step)
-            raise StepFailed(step, message)
+            raise StepFailed(step, message, bucket)
         raise AssertionError("unreachable")
 
     def _execute_once(self, shape, step: dict, bucket: Bucket, record: StepRecord):
@@ -272,7 +315,7 @@ class Engine:
                              step=step)
                 continue
             if isinstance(out, Fork):
-                raise StepFailed(step, "a route or branch cannot isolate failing payloads")
+                raise StepFailed(step, "a route or branch cannot isolate failing payloads", bucket)
             kept += out
         record.status = "partial"
         return kept
@@ -293,7 +336,20 @@ class Engine:
             paths=[{k: v for k, v in p.items() if k != "steps"} for p in step.get("paths") or []],
             deadline=time.monotonic() + env.step_timeout, redis=env.redis, connectors=env.connectors,
             operations=count_operations, start_child_run=env.start_child_run, notify=env.notify,
-            track=env.track, callback_respond=env.callback_respond)
+            track=env.track, callback_respond=env.callback_respond, scripts=env.scripts, lookups=env.lookups,
+            caches=env.caches, dedupe=env.dedupe)
+
+
+@dataclass
+class _CatchDone:
+    """A resumed run whose target was in a catch path: the catch path was the end of the run."""
+
+    bucket: Bucket
+
+
+def _holds(steps: list[dict], target: str) -> bool:
+    return any(str(s.get("id", "")) == target or any(_holds(p.get("steps", []), target) for p in s.get("paths") or [])
+               for s in steps)
 
 
 __all__ = ["Engine", "Environment", "RunResult", "StepRecord", "FailedPayload", "step_label"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -23,6 +23,13 @@ class Run(TenantMixin, db.Model):
         Index("ix_run_company_created", "company_id", "id"),
         # The run queue picks a company's waiting runs by priority, then FIFO.
         Index("ix_run_waiting", "company_id", "status", "priority", "id"),
+        # The run logs page: newest first (keyset on id) within each filter, and day ranges/charts.
+        Index("ix_run_company_status", "company_id", "status", "id"),
+        Index("ix_run_company_flow", "company_id", "flow_id", "id"),
+        Index("ix_run_company_trigger", "company_id", "trigger", "id"),
+        Index("ix_run_company_day", "company_id", "created_at", "status"),
+        Index("ix_run_parent", "parent_run_id"),
+        Index("ix_run_retry_of", "retry_of_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +55,9 @@ class Run(TenantMixin, db.Model):
     cpu_ms: Mapped[float] = mapped_column(default=0.0)
     output_ref: Mapped[str | None] = mapped_column(String(255))
     error: Mapped[str | None] = mapped_column(Text)
+    # A retry is a new run pointing at the run it retries; from a step, it starts at that step.
+    retry_of_id: Mapped[int | None] = mapped_column(ForeignKey("run.id", ondelete="SET NULL"))
+    retry_from_step: Mapped[str | None] = mapped_column(String(40))
 
     flow: Mapped[Flow] = relationship()
     version: Mapped[FlowVersion] = relationship()
@@ -101,3 +111,35 @@ class RunStep(TenantMixin, db.Model):
     operations: Mapped[int] = mapped_column(default=0)
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class RunFailedPayload(TenantMixin, db.Model):
+    """A payload that failed in a run: the input of the step that failed the run (kind "step_input",
+    all its payloads in one stored bucket, what a retry from that step starts with), or one payload
+    a try/catch sent down its catch path (kind "caught")."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # step_input | caught
+    step_id: Mapped[str | None] = mapped_column(String(40))
+    step_label: Mapped[str | None] = mapped_column(String(120))
+    error: Mapped[str | None] = mapped_column(Text)
+    payload_ref: Mapped[str | None] = mapped_column(String(255))
+    payload_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    payload_count: Mapped[int] = mapped_column(default=0)
+    payload_preview: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RunSettings(TenantMixin, db.Model):
+    """A company's run-log settings: retention (within its tier's bounds, see app.runs.retention) and
+    the notification groups that flows without their own failure groups email."""
+
+    __table_args__ = (UniqueConstraint("company_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    log_days: Mapped[int] = mapped_column(default=30)
+    payload_hours: Mapped[int] = mapped_column(default=72)
+    tracked_days: Mapped[int] = mapped_column(default=15)
+    failure_group_ids: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

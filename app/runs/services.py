@@ -1,8 +1,12 @@
 """Starting, stopping and finishing runs. Services commit; the run queue enqueues after the commit."""
 from __future__ import annotations
 
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
+from app import audit
 from app.extensions import db, get_redis
 from app.flows.models import PRIORITIES, Flow, FlowVersion
 from app.insights import usage
@@ -26,10 +30,12 @@ def stop_key(run_id: int) -> str:
 def start_run(flow: Flow, trigger: str = "manual", payload: str | bytes | None = None, fmt: str = "json", *,
               meta: dict | None = None, variables: dict | None = None, queue: str | None = None,
               version: FlowVersion | None = None, parent_run_id: int | None = None,
-              max_chars: int | None = MAX_INPUT_CHARS) -> Run:
+              max_chars: int | None = MAX_INPUT_CHARS, retry_of_id: int | None = None,
+              retry_from_step: str | None = None, skip_queue: bool | None = None) -> Run:
     """Create a run of `version` (default: the deployed version, else the draft), commit, then queue it.
 
-    The input payload is stored before this returns, so a webhook can answer only once it is safe."""
+    The input payload is stored before this returns, so a webhook can answer only once it is safe.
+    `skip_queue` overrides the trigger's default (bulk retries wait their turn like scheduled runs)."""
     version = version or flow.deployed or flow.draft
     if version is None:
         raise RunError("This flow has no version to run.")
@@ -38,8 +44,9 @@ def start_run(flow: Flow, trigger: str = "manual", payload: str | bytes | None =
     callback = queue == run_queue.CALLBACKS
     run = Run(company_id=flow.company_id, flow_id=flow.id, version_id=version.id, trigger=trigger, status="queued",
               priority=1 if callback else PRIORITIES.get(flow.priority, 3), queue="callbacks" if callback else "runs",
-              skip_queue=callback or trigger in SKIPS_QUEUE, input_meta=meta or None, variables=variables or None,
-              parent_run_id=parent_run_id)
+              skip_queue=callback or (trigger in SKIPS_QUEUE if skip_queue is None else skip_queue),
+              input_meta=meta or None, variables=variables or None, parent_run_id=parent_run_id,
+              retry_of_id=retry_of_id, retry_from_step=retry_from_step)
     db.session.add(run)
     db.session.flush()
     if payload is not None:
@@ -55,14 +62,27 @@ def count_operation(company_id: int, flow_id: int, source: str) -> None:
     usage.add(company_id, flow_id, operations=1, source=source)
 
 
-def request_stop(run: Run) -> None:
+def request_stop(run: Run, actor=None) -> None:
     """The engine checks this flag between steps; a run still waiting is stopped at once."""
     if run.is_final:
         return
+    if actor is not None:
+        audit.record(actor, run.company_id, "run.stopped", f"run #{run.id}", flow=run.flow.name, was=run.status)
+        db.session.commit()
     get_redis().set(stop_key(run.id), "1", ex=86_400)
     if run.status == "queued":
         finish(run, "stopped", error="Stopped before it started.")
+        _cancel_job(run.id)
         run_queue.release(run)
+
+
+def _cancel_job(run_id: int) -> None:
+    """Take a stopped run's job off its RQ queue, so queue depths stay true; the job would only have
+    returned at once anyway (execute_run ignores a run that is no longer queued)."""
+    try:
+        Job.fetch(f"run-{run_id}", connection=get_redis(), serializer=JSONSerializer).cancel()
+    except (NoSuchJobError, InvalidJobOperation):
+        pass  # never handed to RQ (waiting for a slot), or already taken by a worker
 
 
 def stop_requested(run_id: int) -> bool:

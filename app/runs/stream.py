@@ -6,12 +6,15 @@ announced; the id check drops the second copy, so a page opened mid-run neither 
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections import OrderedDict
 
 from flask import current_app, render_template
 from sqlalchemy import select
 
 from app.extensions import db, get_redis
+from app.runs import retry
 from app.runs.logbook import channel
 from app.runs.models import Run, RunLog
 
@@ -30,6 +33,39 @@ def _rows_after(run_id: int, company_id: int, after: int) -> list[RunLog]:
     return list(db.session.execute(query).scalars())
 
 
+# A row renders the same for every viewer (no per-user content in runs/_log_row.html), so each web
+# process renders it once: fifty people watching one run cost one render per row, not fifty. The
+# cache belongs to the app, and the key carries the run and the time too, so a reused id never hits.
+RENDERED_KEPT = 5000
+
+
+class _RenderedRows:
+    def __init__(self):
+        self.rows: OrderedDict[tuple, str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def html(self, row: RunLog) -> str:
+        key = (row.id, row.run_id, row.created_at)
+        with self.lock:
+            found = self.rows.get(key)
+            if found is not None:
+                self.rows.move_to_end(key)
+                return found
+        html = render_template("runs/_log_row.html", row=row)
+        with self.lock:
+            self.rows[key] = html
+            while len(self.rows) > RENDERED_KEPT:
+                self.rows.popitem(last=False)
+        return html
+
+
+def _row_html(row: RunLog) -> str:
+    cache = current_app.extensions.get("weft_rendered_rows")
+    if cache is None:
+        cache = current_app.extensions.setdefault("weft_rendered_rows", _RenderedRows())
+    return cache.html(row)
+
+
 def events(run: Run, after: int):
     run_id, company_id = run.id, run.company_id
     pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
@@ -38,13 +74,20 @@ def events(run: Run, after: int):
 
     def catch_up(after_id: int) -> tuple[list[str], int]:
         rows = _rows_after(run_id, company_id, after_id)
-        chunks = [sse("log", render_template("runs/_log_row.html", row=row), row.id) for row in rows]
+        chunks = [sse("log", _row_html(row), row.id) for row in rows]
         return chunks, (rows[-1].id if rows else after_id)
 
-    def status_event():
+    def status_event(last_id: int) -> tuple[list[str], int, bool]:
+        """The status fragment, preceded by any rows still unsent when the run is final: the status is
+        read after the rows, so a run that finished in between would otherwise lose its last rows."""
         current = db.session.execute(select(Run).where(Run.id == run_id)).scalar_one()
         db.session.refresh(current)
-        return sse("status", render_template("runs/_summary.html", run=current)), current.is_final
+        chunks: list[str] = []
+        if current.is_final:  # every row is committed before a run's final status (the job flushes first)
+            chunks, last_id = catch_up(last_id)
+        context = retry.options(current) if current.is_final else {}
+        chunks.append(sse("status", render_template("runs/_summary.html", run=current, **context)))
+        return chunks, last_id, current.is_final
 
     def generate():
         last = after
@@ -52,8 +95,8 @@ def events(run: Run, after: int):
             yield ": connected\n\n"  # some proxies hold a stream back until its first bytes arrive
             chunks, last = catch_up(last)
             yield from chunks
-            chunk, final = status_event()
-            yield chunk
+            chunks, last, final = status_event(last)
+            yield from chunks
             db.session.close()  # hold no database connection while idle
             if final:
                 yield sse("done", "")
@@ -63,11 +106,15 @@ def events(run: Run, after: int):
                 message = pubsub.get_message(timeout=1.0)
                 if message is not None:
                     fact = json.loads(message["data"])
+                    # One query for every fact already waiting: a busy run announces a batch every
+                    # ~20 ms, and a viewer that fell behind catches up in one read, not one per batch.
+                    while (more := pubsub.get_message(timeout=0)) is not None:
+                        fact.update(json.loads(more["data"]))
                     chunks, last = catch_up(last)
                     yield from chunks
                     if "status" in fact:
-                        chunk, final = status_event()
-                        yield chunk
+                        chunks, last, final = status_event(last)
+                        yield from chunks
                         if final:
                             yield sse("done", "")
                             return

@@ -1,40 +1,60 @@
-"""Run log pages: the list, one run, its live stream and its stored payloads."""
+"""Run logs: the list (filters, live rows, chart, bulk retry), stopping and retrying runs, the live stream.
+
+The run page, its tabs and the downloads are in detail_views.py, on this same blueprint.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request, stream_with_context, url_for
+from flask import Blueprint, Response, flash, request, stream_with_context, url_for
+from flask_login import current_user
 
 from app import htmx
-from app.runs import queries, services, stream
-from app.runs.logbook import store
-from app.runs.models import Run, RunLog
-from app.runs.payloads import pretty
+from app.runs import queries, retry, services, stream
+from app.runs.models import Run
+from app.runs.queries import TRIGGER_LABELS, RunFilter
 from app.tenancy import get_or_404, requires
 
 bp = Blueprint("runs", __name__, url_prefix="/runs")
 
 
+def _list_context(filters: RunFilter) -> dict:
+    before = request.args.get("before", type=int)
+    after = request.args.get("after", type=int)
+    result = queries.list_page(filters, before=before, after=after)
+    cursor = {"before": before} if before else ({"after": after} if after else {})
+    return {"filters": filters, "args": filters.as_args(), "page": result, "runs": result.runs,
+            "flows": queries.flows(), "statuses": queries.STATUSES, "triggers": TRIGGER_LABELS,
+            "rows_args": {**filters.as_args(), **cursor}, "stopping": _stopping(result.runs)}
+
+
+def _stopping(runs: list[Run]) -> set[int]:
+    return {run.id for run in runs if not run.is_final and services.stop_requested(run.id)}
+
+
 @bp.route("/")
 @requires("runs", "view")
 def index():
-    before = request.args.get("before", type=int)
-    status = request.args.get("status") or None
-    runs = queries.page(before_id=before, status=status)
-    return htmx.render("runs/index.html", block="run_rows", runs=runs, status=status,
-                       next_before=runs[-1].id if len(runs) == queries.PAGE_SIZE else None)
+    return htmx.render("runs/index.html", block="run_results", **_list_context(RunFilter.from_args(request.args)))
 
 
-@bp.route("/<int:run_id>")
+@bp.route("/rows")
 @requires("runs", "view")
-def detail(run_id: int):
-    run = get_or_404(Run, run_id)
-    rows = queries.logs(run)
-    return htmx.render("runs/detail.html", run=run, rows=rows, last_id=rows[-1].id if rows else 0)
+def rows():
+    """The rows of the list as it is on screen: polled every ~2 s while one of them is still going."""
+    context = _list_context(RunFilter.from_args(request.args))
+    response = htmx.render("runs/index.html", block="run_rows", **context)
+    if htmx.is_fragment() and not context["page"].any_active:
+        response.status_code = 286  # htmx stops polling
+    return response
 
 
-@bp.route("/<int:run_id>/summary")
+@bp.route("/chart")
 @requires("runs", "view")
-def summary(run_id: int):
-    return htmx.render("runs/_summary.html", run=get_or_404(Run, run_id))
+def chart():
+    filters = RunFilter.from_args(request.args)
+    if not htmx.is_fragment():
+        return index()  # the chart lives on the list page
+    return htmx.render("runs/index.html", block="run_chart", args=filters.as_args(),
+                       chart=queries.filtered_daily_counts(filters))
 
 
 @bp.route("/<int:run_id>/stream")
@@ -51,22 +71,49 @@ def live(run_id: int):
 @bp.route("/<int:run_id>/stop", methods=["POST"])
 @requires("runs", "control")
 def stop(run_id: int):
-    services.request_stop(get_or_404(Run, run_id))
+    run = get_or_404(Run, run_id)
+    services.request_stop(run, actor=current_user)
+    if request.form.get("from") == "list":
+        return htmx.render("runs/_run_row.html", run=run, triggers=TRIGGER_LABELS, stopping=_stopping([run]))
     return htmx.redirect(url_for("runs.detail", run_id=run_id))
 
 
-@bp.route("/<int:run_id>/logs/<int:log_id>/payload")
-@requires("runs", "view")
-def payload(run_id: int, log_id: int):
-    row = get_or_404(RunLog, log_id)
-    if row.run_id != run_id or not row.payload_ref:
-        abort(404)
+@bp.route("/<int:run_id>/retry", methods=["POST"])
+@requires("runs", "control")
+def retry_run(run_id: int):
+    run = get_or_404(Run, run_id)
+    from_step = request.form.get("from_step") == "1"
     try:
-        body = store().get(row.company_id, row.payload_ref)
-    except KeyError:
-        abort(404)  # purged by retention, or never written
-    if request.args.get("download"):
-        filename = f"run-{run_id}-{row.payload_ref.rsplit('/', 1)[-1]}"
-        return Response(body, mimetype="application/octet-stream",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-    return htmx.render("runs/payload.html", block="payload_body", row=row, run=row.run, text=pretty(body))
+        started = retry.retry(run, from_step=from_step, actor=current_user)
+    except services.RunError as exc:
+        flash(str(exc), "danger")
+        return htmx.redirect(url_for("runs.detail", run_id=run.id))
+    where = f" from the step '{retry.failed_step_label(run, started.retry_from_step)}'" if from_step else ""
+    flash(f"Run #{run.id} is being retried{where} as run #{started.id}.", "success")
+    return htmx.redirect(url_for("runs.detail", run_id=started.id))
+
+
+@bp.route("/retry", methods=["GET", "POST"])
+@requires("runs", "control")
+def retry_many():
+    """GET: how many failed runs the filters match, with a confirm button. POST: retry them."""
+    filters = RunFilter.from_args(request.values)
+    if request.method == "GET":
+        count = queries.count_matching(filters, status="failure", cap=retry.BULK_LIMIT + 1)
+        return htmx.render("runs/retry_many.html", block="retry_confirm", filters=filters, args=filters.as_args(),
+                           count=min(count, retry.BULK_LIMIT), more=count > retry.BULK_LIMIT, triggers=TRIGGER_LABELS,
+                           flows={f.id: f.name for f in queries.flows()})
+    result = retry.retry_many(filters, actor=current_user)
+    if result.started:
+        started = len(result.started)
+        flash(f"{started} failed run{'s' if started != 1 else ''} queued for a retry.", "success")
+    if result.skipped:
+        flash("Not retried: " + "; ".join(f"{n} ({reason})" for reason, n in result.skipped.items()) + ".", "warning")
+    if not result.started and not result.skipped:
+        flash("No failed runs match these filters.", "info")
+    if result.more:
+        flash(f"Only the newest {retry.BULK_LIMIT} were retried; retry again for the rest.", "info")
+    return htmx.redirect(url_for("runs.index", **{**filters.as_args(), "trigger": "retry", "status": ""}))
+
+
+from app.runs import detail_views  # noqa: E402,F401  (registers the run page's routes on bp)

@@ -1,9 +1,9 @@
-"""Process flows and their versions: the draft is edited, a deployed version is frozen."""
+"""Process flows, their versions (one draft, at most one deployed, older ones inactive) and labels."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -11,6 +11,28 @@ from app.tenancy import TenantMixin
 from app.timeutil import utcnow
 
 PRIORITIES = {"highest": 1, "high": 2, "medium": 3, "low": 4, "lowest": 5}
+PRIORITY_LABELS = {"highest": "Highest", "high": "High", "medium": "Regular", "low": "Low", "lowest": "Lowest"}
+
+# Both sides are scoped to one company by the services that assign labels.
+flow_label = Table(
+    "flow_label", db.metadata,
+    Column("flow_id", Integer, ForeignKey("flow.id", ondelete="CASCADE"), primary_key=True),
+    Column("label_id", Integer, ForeignKey("label.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Label(TenantMixin, db.Model):
+    """One shared pool of labels per company (flows today; environments and blueprints later)."""
+
+    __table_args__ = (UniqueConstraint("company_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+    colour: Mapped[str] = mapped_column(String(7), default="#6c757d")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Label {self.id} {self.name!r}>"
 
 
 class Flow(TenantMixin, db.Model):
@@ -20,11 +42,19 @@ class Flow(TenantMixin, db.Model):
     enabled: Mapped[bool] = mapped_column(default=False)
     priority: Mapped[str] = mapped_column(String(10), default="medium")
     use_queued_time: Mapped[bool] = mapped_column(default=False)
+    # Runs of this flow at once (None: only the company's allowance applies).
+    concurrency_limit: Mapped[int | None]
+    run_timeout_seconds: Mapped[int | None]
+    # How many times a failed run is started again automatically (0-3).
+    retry_failed_runs: Mapped[int] = mapped_column(default=0)
+    # NotificationGroup ids emailed when a run fails.
+    failure_group_ids: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     versions: Mapped[list[FlowVersion]] = relationship(
         back_populates="flow", order_by="FlowVersion.number", cascade="all, delete-orphan")
+    labels: Mapped[list[Label]] = relationship(secondary=flow_label, order_by="Label.name")
 
     @property
     def draft(self) -> FlowVersion | None:
@@ -45,12 +75,24 @@ class FlowVersion(TenantMixin, db.Model):
     flow_id: Mapped[int] = mapped_column(ForeignKey("flow.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
     status: Mapped[str] = mapped_column(String(10), default="draft")  # draft | deployed | inactive
-    # {"trigger": {"type": ..., "config": {...}}, "steps": [{"id", "type", "version", "config", ...}]}
+    # {"trigger": {"type": ..., "config": {...}}, "steps": [{"id", "type", "version", "config", ...}],
+    #  "variables": [{"name", "type", "default"}]}
     definition: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Bumped by the ORM on every UPDATE of the row (version_id_col below): an edit posted with an older
+    # revision is refused, and two saves racing on one row cannot both commit.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     deployed_at: Mapped[datetime | None]
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     flow: Mapped[Flow] = relationship(back_populates="versions")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    deployed_by = relationship("User", foreign_keys=[deployed_by_id])
+
+    __mapper_args__ = {"version_id_col": revision}
 
     @property
     def steps(self) -> list[dict]:
@@ -59,3 +101,20 @@ class FlowVersion(TenantMixin, db.Model):
     @property
     def trigger(self) -> dict:
         return (self.definition or {}).get("trigger", {"type": "manual", "config": {}})
+
+    @property
+    def variables(self) -> list[dict]:
+        return (self.definition or {}).get("variables", [])
+
+
+class DraftChange(TenantMixin, db.Model):
+    """The undo stack of a draft: the definition as it was before each structural change."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("flow_version.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict] = mapped_column(JSON)
+    # A restore replaces everything, so undoing it does too; other undos keep today's shape settings.
+    whole: Mapped[bool] = mapped_column(default=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,17 +1,29 @@
-"""Creating flows and versions; the editor issue grows this room."""
+"""Creating and managing flows: definitions, settings, duplicate, delete (the draft itself: drafts.py)."""
 from __future__ import annotations
+
+import copy
+
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.flows import shapes
-from app.flows.models import Flow, FlowVersion
+from app.flows.models import PRIORITIES, Flow, FlowVersion
 from app.flows.shapes.try_catch import validate_placement
+from app.tenancy import scoped
 from app.timeutil import utcnow
+
+NAME_MAX = 120
+MAX_RUN_RETRIES = 3
 
 
 class DefinitionError(ValueError):
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+class FlowError(ValueError):
+    """A flow change was refused; the message is meant for the user."""
 
 
 def validate_definition(definition: dict) -> list[str]:
@@ -29,6 +41,8 @@ def _validate_steps(steps: list[dict], prefix: str) -> list[str]:
         except shapes.UnknownShape as exc:
             problems.append(f"{where}: {exc}")
             continue
+        if step.get("name"):
+            where = f"{where} “{step['name']}”"
         problems += [f"{where} ({shape.label}): {p}" for p in shape.validate(step.get("config") or {})]
         problems += [f"{where} ({shape.label}): {p}" for p in shape.validate_paths(step.get("paths") or [])]
         for number, path in enumerate(step.get("paths") or [], start=1):
@@ -37,19 +51,145 @@ def _validate_steps(steps: list[dict], prefix: str) -> list[str]:
     return problems
 
 
-def create_flow(company, name: str, definition: dict, *, deploy: bool = False, enabled: bool = False) -> Flow:
+def create_flow(company, name: str, definition: dict, *, deploy: bool = False, enabled: bool = False,
+                description: str | None = None, actor=None) -> Flow:
     """A flow with its first version (as draft, or deployed plus a fresh draft copy)."""
     problems = validate_definition(definition)
     if problems:
         raise DefinitionError(problems)
-    flow = Flow(company_id=company.id, name=name, enabled=enabled)
+    actor_id = getattr(actor, "id", None)
+    flow = Flow(company_id=company.id, name=name, enabled=enabled, description=description or None)
     db.session.add(flow)
     db.session.flush()
     first = FlowVersion(company_id=company.id, flow_id=flow.id, number=1, definition=definition,
-                        status="deployed" if deploy else "draft", deployed_at=utcnow() if deploy else None)
+                        status="deployed" if deploy else "draft", deployed_at=utcnow() if deploy else None,
+                        created_by_id=actor_id, deployed_by_id=actor_id if deploy else None)
     db.session.add(first)
     if deploy:
-        db.session.add(FlowVersion(company_id=company.id, flow_id=flow.id, number=2, definition=definition,
-                                   status="draft"))
+        db.session.add(FlowVersion(company_id=company.id, flow_id=flow.id, number=2, status="draft",
+                                   definition=copy.deepcopy(definition), created_by_id=actor_id))
     db.session.commit()
     return flow
+
+
+EMPTY_DEFINITION = {"trigger": {"type": "manual", "config": {}}, "steps": []}
+
+
+def new_flow(company, name: str, description: str | None, actor) -> Flow:
+    """A new, empty, disabled flow: a manual trigger and nothing else, as a draft."""
+    name = _clean_name(name)
+    return create_flow(company, name, copy.deepcopy(EMPTY_DEFINITION), description=description, actor=actor)
+
+
+def _clean_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise FlowError("Give the flow a name.")
+    if len(name) > NAME_MAX:
+        raise FlowError(f"A flow name can be at most {NAME_MAX} characters.")
+    return name
+
+
+def rename(flow: Flow, name: str) -> Flow:
+    flow.name = _clean_name(name)
+    db.session.commit()
+    return flow
+
+
+def set_enabled(flow: Flow, enabled: bool) -> Flow:
+    flow.enabled = bool(enabled)
+    db.session.commit()
+    return flow
+
+
+def update_settings(flow: Flow, *, name: str, description: str | None, priority: str, use_queued_time: bool,
+                    concurrency_limit: int | None, retry_failed_runs: int, run_timeout_seconds: int | None,
+                    failure_group_ids: list[int], enabled: bool | None = None) -> Flow:
+    """The settings drawer. `enabled` None leaves it alone (for users who may not enable flows)."""
+    from app.insights.models import NotificationGroup
+
+    if priority not in PRIORITIES:
+        raise FlowError("Choose a queue priority.")
+    if concurrency_limit is not None and concurrency_limit < 1:
+        raise FlowError("The concurrency limit must be at least 1 (leave it empty for no limit).")
+    if not 0 <= int(retry_failed_runs or 0) <= MAX_RUN_RETRIES:
+        raise FlowError(f"A failed run can be retried at most {MAX_RUN_RETRIES} times.")
+    if run_timeout_seconds is not None and run_timeout_seconds < 1:
+        raise FlowError("The run timeout must be at least 1 second (leave it empty for none).")
+    ids = sorted({int(i) for i in failure_group_ids or []})
+    if ids:
+        found = set(db.session.execute(scoped(NotificationGroup).where(NotificationGroup.id.in_(ids))
+                                       .with_only_columns(NotificationGroup.id)).scalars())
+        if found != set(ids):
+            raise FlowError("One of the chosen notification groups no longer exists; choose again.")
+    flow.name = _clean_name(name)
+    flow.description = (description or "").strip() or None
+    flow.priority = priority
+    flow.use_queued_time = bool(use_queued_time)
+    flow.concurrency_limit = concurrency_limit
+    flow.retry_failed_runs = int(retry_failed_runs or 0)
+    flow.run_timeout_seconds = run_timeout_seconds
+    flow.failure_group_ids = ids
+    if enabled is not None:
+        flow.enabled = bool(enabled)
+    db.session.commit()
+    return flow
+
+
+def _copy_name(company_id: int, name: str) -> str:
+    base = f"Copy of {name}"[:NAME_MAX]
+    taken = set(db.session.execute(select(Flow.name).where(Flow.company_id == company_id,
+                                                           Flow.name.like(f"{base}%"))).scalars())
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base} ({number})"[:NAME_MAX] in taken:
+        number += 1
+    return f"{base} ({number})"[:NAME_MAX]
+
+
+def duplicate(flow: Flow, actor, name: str | None = None) -> Flow:
+    """A disabled, undeployed copy inside the same company: every shape and the whole structure (the draft,
+    else the deployed version), the settings, labels, schedules, and new webhooks/callbacks of the same
+    names. Connector shapes keep their instances, which belong to this company too."""
+    from app.api import services as trigger_services
+
+    source = flow.draft or flow.deployed
+    definition = copy.deepcopy(source.definition if source else EMPTY_DEFINITION)
+    # Not create_flow: it refuses definitions with problems, and a half-built flow must still be copyable.
+    new_name = _clean_name(name) if name else _copy_name(flow.company_id, flow.name)
+    copy_flow = Flow(company_id=flow.company_id, name=new_name,
+                     description=flow.description, enabled=False, priority=flow.priority,
+                     use_queued_time=flow.use_queued_time, concurrency_limit=flow.concurrency_limit,
+                     run_timeout_seconds=flow.run_timeout_seconds, retry_failed_runs=flow.retry_failed_runs,
+                     failure_group_ids=list(flow.failure_group_ids or []), labels=list(flow.labels))
+    db.session.add(copy_flow)
+    db.session.flush()
+    copy_flow.versions.append(FlowVersion(company_id=flow.company_id, number=1, status="draft",
+                                          definition=definition, created_by_id=getattr(actor, "id", None)))
+    db.session.commit()
+    # Copies get their own URLs and signatures: sharing a webhook between two flows would start both.
+    for hook in trigger_services.webhooks_of(flow):
+        trigger_services.update_webhook(trigger_services.create_webhook(copy_flow, hook.name), name=hook.name,
+                                        status=hook.response_status, body=hook.response_body,
+                                        fmt=hook.response_format, enabled=hook.enabled)
+    for hook in trigger_services.callbacks_of(flow):
+        trigger_services.create_callback(copy_flow, hook.name, hook.response_format, hook.timeout_seconds)
+    return copy_flow
+
+
+def active_runs(flow: Flow) -> int:
+    from app.runs.models import Run
+
+    return db.session.execute(scoped(Run).where(Run.flow_id == flow.id, Run.status.in_(("queued", "running")))
+                              .with_only_columns(func.count())).scalar_one()
+
+
+def delete(flow: Flow) -> None:
+    """Remove the flow with its versions, triggers and run history; refused while a run is waiting or running."""
+    running = active_runs(flow)
+    if running:
+        raise FlowError(f"“{flow.name}” has {running} run{'s' if running != 1 else ''} waiting or running; "
+                        "stop them (or let them finish) before deleting the flow.")
+    db.session.delete(flow)
+    db.session.commit()

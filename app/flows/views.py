@@ -1,46 +1,244 @@
-"""Process flow pages: the list, one flow, and starting a run."""
+"""Process flow pages: the list with its actions, labels, the canvas page and starting a run."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, url_for
+from flask import Blueprint, abort, flash, g, request, url_for
+from flask_login import current_user
+from wtforms.fields import SelectChoice
 
 from app import htmx
-from app.flows import queries, shapes
-from app.flows.forms import RunWithPayloadForm
-from app.flows.models import Flow
+from app.flows import labels, queries, services
+from app.flows import versions as version_service
+from app.flows.forms import AssignLabelsForm, LabelForm, NewFlowForm, RenameForm, RunWithPayloadForm, parse_value
+from app.flows.models import Flow, FlowVersion, Label
 from app.runs import queries as run_queries
 from app.runs import services as run_services
-from app.tenancy import get_or_404, requires
+from app.tenancy import can, current_company_id, get_or_404, requires
 
 bp = Blueprint("flows", __name__, url_prefix="/flows")
+
+
+def _next_url(default: str) -> str:
+    """Back to the list as it was filtered; only our own /flows pages are accepted."""
+    target = request.values.get("next") or ""
+    return target if target.startswith("/flows") and "//" not in target else default
+
+
+def _list_context(**extra) -> dict:
+    q = request.args.get("q", "")
+    status = request.args.get("status", "")
+    status = status if status in queries.FILTERS else ""
+    label_id = request.args.get("label", type=int)
+    labels.ensure_defaults(current_company_id())
+    return {"page": queries.flow_page(q, status, label_id, request.args.get("page", 1, type=int)),
+            "q": q, "status_filter": status, "label_id": label_id, "filters": queries.FILTERS,
+            "labels": labels.all_labels(), "flow_count": queries.count_flows(), "live_count": queries.count_live(),
+            "new_form": NewFlowForm(formdata=None), **extra}
 
 
 @bp.route("/")
 @requires("flows", "view")
 def index():
-    return htmx.render("flows/index.html", flows=queries.all_flows())
+    return htmx.render("flows/index.html", block="flow_table", **_list_context())
 
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("flows", "edit")
+def new():
+    form = NewFlowForm()
+    if request.method == "GET" or not form.validate():
+        status = 422 if request.method == "POST" else 200
+        return htmx.render("flows/new.html", block="new_form", status=status, form=form)
+    try:
+        flow = services.new_flow(g.company, form.name.data, form.description.data, current_user)
+    except services.FlowError as exc:
+        form.name.errors = [str(exc)]
+        return htmx.render("flows/new.html", block="new_form", status=422, form=form)
+    flash(f"“{flow.name}” is ready: drag shapes from the tray to build it.", "success")
+    return htmx.redirect(url_for("flows.detail", flow_id=flow.id))
+
+
+@bp.route("/<int:flow_id>/rename", methods=["GET", "POST"])
+@requires("flows", "edit")
+def rename(flow_id: int):
+    flow = get_or_404(Flow, flow_id)
+    form = RenameForm(data={"name": flow.name}) if request.method == "GET" else RenameForm()
+    if request.method == "POST" and form.validate():
+        try:
+            services.rename(flow, form.name.data)
+        except services.FlowError as exc:
+            form.name.errors = [str(exc)]
+        else:
+            flash(f"Renamed to “{flow.name}”.", "success")
+            return htmx.redirect(_next_url(url_for("flows.index")))
+    status = 422 if request.method == "POST" else 200
+    return htmx.render("flows/rename.html", block="rename_form", status=status, flow=flow, form=form,
+                       next=_next_url(url_for("flows.index")))
+
+
+@bp.route("/<int:flow_id>/duplicate", methods=["POST"])
+@requires("flows", "edit")
+def duplicate(flow_id: int):
+    flow = get_or_404(Flow, flow_id)
+    copy = services.duplicate(flow, current_user)
+    flash(f"“{copy.name}” is a copy of “{flow.name}”: a disabled draft. Its connector shapes use the same "
+          "instances; check them, then deploy and enable the copy when it is ready.", "success")
+    return htmx.redirect(url_for("flows.detail", flow_id=copy.id))
+
+
+@bp.route("/<int:flow_id>/enabled", methods=["POST"])
+@requires("flows", "deploy")
+def toggle_enabled(flow_id: int):
+    flow = get_or_404(Flow, flow_id)
+    services.set_enabled(flow, request.form.get("enabled") in ("1", "on", "true", "y"))
+    if htmx.is_fragment():
+        return htmx.render("flows/_flow_row.html", row=queries.row_for(flow), next=_next_url(url_for("flows.index")))
+    flash(f"“{flow.name}” is {'enabled' if flow.enabled else 'disabled'}.", "success")
+    return htmx.redirect(_next_url(url_for("flows.index")))
+
+
+@bp.route("/<int:flow_id>/delete", methods=["POST"])
+@requires("flows", "delete")
+def delete(flow_id: int):
+    flow = get_or_404(Flow, flow_id)
+    name = flow.name
+    try:
+        services.delete(flow)
+    except services.FlowError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(f"“{name}” was deleted.", "success")
+    return htmx.redirect(_next_url(url_for("flows.index")))
+
+
+# ---- labels ---------------------------------------------------------------------------------------
+
+def _labels_page(status: int = 200, form: LabelForm | None = None, editing: int | None = None,
+                 edit_form: LabelForm | None = None):
+    labels.ensure_defaults(current_company_id())
+    return htmx.render("flows/labels.html", block="label_list", status=status, labels=labels.all_labels(),
+                       counts=queries.label_counts(), form=form or LabelForm(formdata=None), editing=editing,
+                       edit_form=edit_form, colours=labels.COLOURS)
+
+
+@bp.route("/labels", methods=["GET", "POST"])
+@requires("flows", "view")
+def label_index():
+    if request.method == "GET":
+        return _labels_page()
+    if not can("flows", "edit"):
+        abort(403)
+    form = LabelForm()
+    if form.validate():
+        try:
+            labels.create(form.name.data, form.colour.data)
+        except labels.LabelError as exc:
+            form.name.errors = [str(exc)]
+        else:
+            return _labels_page()
+    return _labels_page(status=422, form=form)
+
+
+@bp.route("/labels/<int:label_id>", methods=["GET", "POST"])
+@requires("flows", "edit")
+def label_edit(label_id: int):
+    label = get_or_404(Label, label_id)
+    if request.method == "GET":
+        return _labels_page(editing=label.id, edit_form=LabelForm(prefix="edit", data={
+            "name": label.name, "colour": label.colour}))
+    form = LabelForm(prefix="edit")
+    if form.validate():
+        try:
+            labels.update(label, form.name.data, form.colour.data)
+        except labels.LabelError as exc:
+            form.name.errors = [str(exc)]
+        else:
+            return _labels_page()
+    return _labels_page(status=422, editing=label.id, edit_form=form)
+
+
+@bp.route("/labels/<int:label_id>/delete", methods=["POST"])
+@requires("flows", "edit")
+def label_delete(label_id: int):
+    labels.delete(get_or_404(Label, label_id))
+    return _labels_page()
+
+
+@bp.route("/<int:flow_id>/labels", methods=["GET", "POST"])
+@requires("flows", "edit")
+def assign_labels(flow_id: int):
+    flow = get_or_404(Flow, flow_id)
+    form = AssignLabelsForm(data={"labels": [label.id for label in flow.labels]}) if request.method == "GET" \
+        else AssignLabelsForm()
+    form.labels.choices = [SelectChoice(label.id, label.name) for label in labels.all_labels()]
+    status = 200
+    if request.method == "POST":
+        try:
+            labels.assign(flow, form.labels.data or [])
+        except labels.LabelError as exc:
+            form.labels.errors = [str(exc)]
+            status = 422
+        else:
+            if request.form.get("from") == "settings":
+                return htmx.render("flows/settings.html", block="label_section", flow=flow, labels=labels.all_labels(),
+                                   saved=True)
+            return htmx.redirect(_next_url(url_for("flows.index")))
+    return htmx.render("flows/assign_labels.html", block="assign_form", status=status, flow=flow, form=form,
+                       labels=labels.all_labels(), next=_next_url(url_for("flows.index")))
+
+
+# ---- the canvas page and manual runs ---------------------------------------------------------------
 
 @bp.route("/<int:flow_id>")
 @requires("flows", "view")
 def detail(flow_id: int):
+    from app.flows.editor_views import canvas_context
+
     flow = get_or_404(Flow, flow_id)
-    version = flow.deployed or flow.draft
-    return htmx.render("flows/detail.html", flow=flow, version=version, shapes=shapes,
-                       runs=run_queries.page(flow_id=flow.id, limit=10), form=RunWithPayloadForm())
+    shown = None
+    if request.args.get("version"):
+        shown = version_service.by_number(flow, request.args.get("version"))
+        if shown is None:
+            abort(404)
+    return htmx.render("flows/detail.html", **canvas_context(flow, shown), form=RunWithPayloadForm(formdata=None),
+                       runs=run_queries.page(flow_id=flow.id, limit=5))
+
+
+def _run_version(flow: Flow, version_id: str | None) -> FlowVersion | None:
+    """The version the canvas showed (the draft by default), so "run now" tests what is on screen."""
+    if version_id:
+        return next((v for v in flow.versions if str(v.id) == str(version_id)), None)
+    return flow.draft or flow.deployed
+
+
+def _overrides(version: FlowVersion | None) -> tuple[dict, dict[str, str]]:
+    values, errors = {}, {}
+    for variable in (version.variables if version else []):
+        name = variable.get("name")
+        if not name or request.form.get(f"override-{name}") not in ("1", "on", "y"):
+            continue
+        try:
+            values[name] = parse_value(variable.get("type", "string"), request.form.get(f"var-{name}", ""))
+        except ValueError as exc:
+            errors[name] = str(exc)
+    return values, errors
 
 
 @bp.route("/<int:flow_id>/run", methods=["POST"])
 @requires("flows", "run")
 def run(flow_id: int):
+    from app.flows.editor_views import canvas_context
+
     flow = get_or_404(Flow, flow_id)
     form = RunWithPayloadForm()
-    if not form.validate():
-        version = flow.deployed or flow.draft
-        return htmx.render("flows/detail.html", block="run_form", status=422, flow=flow, version=version,
-                           shapes=shapes, runs=[], form=form)
+    version = _run_version(flow, form.version.data)
+    overrides, override_errors = _overrides(version)
+    if not form.read_upload() or not form.validate() or override_errors:
+        return htmx.render("flows/detail.html", block="run_form", status=422, form=form,
+                           override_errors=override_errors, runs=[], **canvas_context(flow, version))
     payload = form.payload.data if form.payload.data and form.payload.data.strip() else None
     try:
-        started = run_services.start_run(flow, trigger="manual", payload=payload, fmt=form.format.data)
+        started = run_services.start_run(flow, trigger="manual", payload=payload, fmt=form.format.data,
+                                         variables=overrides or None, version=version)
     except run_services.RunError as exc:
         flash(str(exc), "danger")
         return htmx.redirect(url_for("flows.detail", flow_id=flow.id))

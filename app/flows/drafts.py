@@ -1,0 +1,279 @@
+"""Editing a flow's draft: finding steps in nested paths, changing one step (structural changes: structure.py).
+
+For the settings panels (app/flows/panels/**) and anything else that edits a draft:
+
+    get_draft(flow) -> FlowVersion
+        The flow's draft; created (and committed) from the deployed version, else the latest, with the
+        next number, when there is none. Step and path ids are filled in if an old definition lacks them.
+    find_step(definition, step_id) -> (step dict, parent list, index)
+        Searches paths at any depth. Raises StepNotFound (a DraftError) when the id is not there.
+    update_step(flow, step_id, *, config=None, name=None, note=None, skip=None, paths_config=None,
+                expected_revision, actor) -> FlowVersion
+        Changes one step of the draft and commits. None leaves a field as it is ("" clears name/note).
+        paths_config = [{"id", "name", "config"}] for route/branch/try-catch: existing ids keep their
+        steps, new ids start empty, paths left out are removed (with their steps). Raises StaleDraft
+        when expected_revision is not the draft's current revision, DraftError for other refusals.
+    DraftError(ValueError) – str(exc) is a sentence for the user. StaleDraft(DraftError) carries
+        .revision (the current one) so a form can offer to reload.
+
+Revisions: FlowVersion.revision goes up on every UPDATE of the row (SQLAlchemy version_id_col), so
+two saves racing on one draft cannot both commit either. A panel form carries
+`<input type="hidden" name="expected_revision" value="{{ draft.revision }}">`; after a successful
+save, re-render the panel with the new revision. static/js/editor.js keeps both sides in step: when
+the canvas makes a structural change from revision R to R+1, it moves drawer inputs that still say R
+to R+1 (nothing else changed in between), and after any non-GET request from the drawer or the
+settings it asks for the canvas again (204 when the revision did not move), so summaries and
+"incomplete" marks follow panel saves.
+"""
+from __future__ import annotations
+
+import copy
+import secrets
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import db
+from app.flows import shapes
+from app.flows.models import DraftChange, Flow, FlowVersion
+
+UNDO_DEPTH = 30
+PATH_SHAPES = ("route", "branch", "try_catch")
+MAX_BRANCHES = 6
+NAME_MAX = 120
+NOTE_MAX = 1000
+_STALE = "This flow changed in another window (or by someone else); here it is as it is now."
+
+
+class DraftError(ValueError):
+    """A change to the draft was refused; the message is meant for the user."""
+
+
+class StaleDraft(DraftError):
+    def __init__(self, revision: int, message: str = _STALE):
+        super().__init__(message)
+        self.revision = revision
+
+
+class StepNotFound(DraftError, LookupError):
+    pass
+
+
+def new_id(prefix: str = "s") -> str:
+    return f"{prefix}{secrets.token_hex(4)}"
+
+
+def normalise(definition: dict | None) -> dict:
+    """A deep copy with every step and path given an id (older definitions may lack path ids)."""
+    result = copy.deepcopy(definition or {})
+    result.setdefault("trigger", {"type": "manual", "config": {}})
+    result.setdefault("steps", [])
+    seen: set[str] = set()
+
+    def visit(steps: list[dict]) -> None:
+        for step in steps:
+            if not step.get("id") or str(step["id"]) in seen:
+                step["id"] = new_id("s")
+            step["id"] = str(step["id"])
+            seen.add(step["id"])
+            for path in step.get("paths") or []:
+                if not path.get("id") or str(path["id"]) in seen:
+                    path["id"] = new_id("p")
+                path["id"] = str(path["id"])
+                seen.add(path["id"])
+                path.setdefault("steps", [])
+                visit(path["steps"])
+
+    visit(result["steps"])
+    return result
+
+
+def get_draft(flow: Flow, actor=None) -> FlowVersion:
+    draft = flow.draft
+    if draft is not None:
+        fixed = normalise(draft.definition)
+        if fixed != draft.definition:
+            draft.definition = fixed
+            db.session.commit()
+        return draft
+    base = flow.deployed or (flow.versions[-1] if flow.versions else None)
+    number = max((v.number for v in flow.versions), default=0) + 1
+    draft = FlowVersion(company_id=flow.company_id, number=number, status="draft",
+                        definition=normalise(base.definition if base else {}),
+                        created_by_id=getattr(actor, "id", None))
+    flow.versions.append(draft)
+    db.session.commit()
+    return draft
+
+
+def find_step(definition: dict, step_id: str) -> tuple[dict, list[dict], int]:
+    found = _find(definition.get("steps") or [], str(step_id))
+    if found is None:
+        raise StepNotFound("This shape is no longer in the flow; it may have been removed in another window.")
+    return found
+
+
+def _find(steps: list[dict], step_id: str):
+    for index, step in enumerate(steps):
+        if str(step.get("id")) == step_id:
+            return step, steps, index
+        for path in step.get("paths") or []:
+            found = _find(path.get("steps") or [], step_id)
+            if found is not None:
+                return found
+    return None
+
+
+def find_path(definition: dict, path_id: str) -> tuple[dict, dict]:
+    """(the step holding the path, the path) for a path id anywhere in the definition."""
+
+    def visit(steps: list[dict]):
+        for step in steps:
+            for path in step.get("paths") or []:
+                if str(path.get("id")) == path_id:
+                    return step, path
+                found = visit(path.get("steps") or [])
+                if found:
+                    return found
+        return None
+
+    found = visit(definition.get("steps") or [])
+    if found is None:
+        raise DraftError("That path is no longer in the flow; it may have been removed in another window.")
+    return found
+
+
+def walk(steps: list[dict]):
+    """Every step at any depth, parents before their paths' steps."""
+    for step in steps:
+        yield step
+        for path in step.get("paths") or []:
+            yield from walk(path.get("steps") or [])
+
+
+def shape_label(step: dict) -> str:
+    try:
+        label = shapes.get(step.get("type", ""), step.get("version")).label
+    except shapes.UnknownShape:
+        label = step.get("type") or "shape"
+    return step.get("name") or label
+
+
+# ---- writing ------------------------------------------------------------------------------------
+
+def checked_draft(flow: Flow, expected_revision, actor) -> FlowVersion:
+    draft = get_draft(flow, actor)
+    try:
+        expected = int(expected_revision)
+    except (TypeError, ValueError):
+        raise StaleDraft(draft.revision) from None
+    if expected != draft.revision:
+        raise StaleDraft(draft.revision)
+    return draft
+
+
+def save(draft: FlowVersion, definition: dict, *, undo_label: str | None, actor, whole: bool = False) -> FlowVersion:
+    """Store the new definition (and the old one on the undo stack); one commit, racing saves refused."""
+    if undo_label is not None:
+        db.session.add(DraftChange(company_id=draft.company_id, version_id=draft.id, label=undo_label[:200],
+                                   definition=copy.deepcopy(draft.definition), whole=whole,
+                                   actor_id=getattr(actor, "id", None)))
+    draft.definition = definition
+    try:
+        db.session.flush()
+        if undo_label is not None:
+            _trim_undo(draft)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(draft)
+        raise StaleDraft(draft.revision) from None
+    return draft
+
+
+def _trim_undo(draft: FlowVersion) -> None:
+    keep = select(DraftChange.id).where(DraftChange.version_id == draft.id).order_by(
+        DraftChange.id.desc()).limit(UNDO_DEPTH)
+    db.session.execute(delete(DraftChange).where(DraftChange.version_id == draft.id,
+                                                 DraftChange.id.not_in(keep)))
+
+
+def update_step(flow: Flow, step_id: str, *, config: dict | None = None, name: str | None = None,
+                note: str | None = None, skip: bool | None = None, paths_config: list[dict] | None = None,
+                expected_revision: int, actor) -> FlowVersion:
+    draft = checked_draft(flow, expected_revision, actor)
+    definition = copy.deepcopy(draft.definition)
+    step, _, _ = find_step(definition, step_id)
+    label = shape_label(step)
+    undo: list[str] = []
+    if config is not None:
+        if not isinstance(config, dict):
+            raise DraftError("The shape's settings must be an object.")
+        step["config"] = copy.deepcopy(config)
+    if name is not None:
+        name = name.strip()
+        if len(name) > NAME_MAX:
+            raise DraftError(f"A shape's name can be at most {NAME_MAX} characters.")
+        set_or_drop(step, "name", name)
+    if note is not None:
+        note = note.strip()
+        if len(note) > NOTE_MAX:
+            raise DraftError(f"A note can be at most {NOTE_MAX:,} characters.")
+        if note != (step.get("note") or ""):
+            undo.append(f"note on {label}")
+        set_or_drop(step, "note", note)
+    if skip is not None:
+        if bool(skip) != bool(step.get("skip")):
+            undo.append(f"{'skip' if skip else 'unskip'} {label}")
+        set_or_drop(step, "skip", bool(skip))
+    if paths_config is not None and _apply_paths(step, paths_config):
+        undo.append(f"paths of {label}")
+    return save(draft, definition, undo_label=", ".join(undo) if undo else None, actor=actor)
+
+
+def set_or_drop(step: dict, key: str, value) -> None:
+    if value:
+        step[key] = value
+    else:
+        step.pop(key, None)
+
+
+def _apply_paths(step: dict, paths_config: list[dict]) -> bool:
+    """Replace the step's paths' names and settings, keeping each path's steps; True if paths came or went."""
+    if step.get("type") not in PATH_SHAPES:
+        raise DraftError("Only route, branch and try/catch shapes have paths.")
+    existing = {str(p.get("id")): p for p in step.get("paths") or []}
+    paths = []
+    for item in paths_config:
+        if not isinstance(item, dict):
+            raise DraftError("Each path must be an object with an id, a name and settings.")
+        path_id = str(item.get("id") or new_id("p"))
+        old = existing.get(path_id)
+        name = str(item.get("name") or "").strip()[:NAME_MAX]
+        paths.append({"id": path_id, "name": name or (old or {}).get("name") or f"Path {len(paths) + 1}",
+                      "config": copy.deepcopy(item.get("config") or {}),
+                      "steps": (old or {}).get("steps", [])})
+    check_path_count(step, len(paths))
+    changed = [p["id"] for p in paths] != list(existing)
+    step["paths"] = paths
+    return changed
+
+
+def check_path_count(step: dict, count: int) -> None:
+    kind = step.get("type")
+    if kind == "try_catch" and count != 2:
+        raise DraftError("A try/catch shape always has exactly two paths: try and catch.")
+    if kind == "branch" and count > MAX_BRANCHES:
+        raise DraftError(f"A branch shape holds at most {MAX_BRANCHES} branches.")
+    if count < 1:
+        raise DraftError("Keep at least one path; delete the whole shape to remove them all.")
+
+
+def set_variables(flow: Flow, variables: list[dict], *, expected_revision, actor) -> FlowVersion:
+    draft = checked_draft(flow, expected_revision, actor)
+    definition = copy.deepcopy(draft.definition)
+    if variables:
+        definition["variables"] = copy.deepcopy(variables)
+    else:
+        definition.pop("variables", None)
+    return save(draft, definition, undo_label=None, actor=actor)

@@ -36,7 +36,9 @@ class Limits:
 
     @property
     def cpu(self) -> float:
-        return self.cpu_seconds or self.timeout
+        # A second above the wall clock: a busy loop uses at most one CPU second per second, so the
+        # wall-clock limit the user set is what stops it; the CPU rlimit is only the backstop.
+        return self.cpu_seconds or self.timeout + 1
 
 
 class SandboxFailure(Exception):

@@ -139,7 +139,7 @@ def test_survives_a_broker_restart(app, ctx, worker, queue, amqp_channel):
         with app.app_context():
             listener = events.Listener(reload_seconds=60)
 
-            def poll_until(condition, seconds=15):
+            def poll_until(condition, seconds=60):  # generous: a loaded CI machine is slow to notice a drop
                 deadline = time.monotonic() + seconds
                 while not condition() and time.monotonic() < deadline:
                     listener.poll(0.2)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -9,13 +10,13 @@ from app import htmx
 from app.extensions import db
 
 MESSAGES = {
-    400: "The request could not be understood.",
-    403: "You do not have permission to do that.",
-    404: "We could not find that page.",
-    405: "That action is not allowed here.",
-    422: "Some of the information you sent is not valid.",
-    429: "Too many requests: please wait a moment and try again.",
-    500: "Something went wrong on our side. The error has been logged.",
+    400: _l("The request could not be understood."),
+    403: _l("You do not have permission to do that."),
+    404: _l("We could not find that page."),
+    405: _l("That action is not allowed here."),
+    422: _l("Some of the information you sent is not valid."),
+    429: _l("Too many requests: please wait a moment and try again."),
+    500: _l("Something went wrong on our side. The error has been logged."),
 }
 
 
@@ -30,7 +31,7 @@ def _respond(status: int, message: str):
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return _respond(400, "Your session expired or the form was stale: reload the page and try again.")
+        return _respond(400, _l("Your session expired or the form was stale: reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

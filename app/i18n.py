@@ -17,6 +17,11 @@ DEFAULT = "en"
 babel = Babel()
 
 
+def N_(text: str) -> str:
+    """Marks a constant for extraction (pybabel's default N_ keyword); it is translated where it is shown."""
+    return text
+
+
 def select_locale() -> str | None:
     if not has_request_context():
         return None  # mail jobs pick the recipient's language with force_locale

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
+from app.caches import pools
 from app.extensions import db, get_redis
 from app.flows.models import Flow, FlowVersion
 from app.flows.schedules import FIRST_RUN_WINDOW, Schedule, ScheduleError, latest_tick
@@ -122,8 +123,9 @@ def run_forever(tick_seconds: float) -> None:
                 run_queue.sweep()  # runs whose wake-up was lost (a crashed worker) still get their turn
                 usage.flush()  # counters the workers and web processes added in Redis
                 retention.tick()  # queues the daily purge (once a day) and due failure-email summaries
+                pools.tick()  # queues the daily purge of de-dupe values older than 90 days
             except Exception:
-                log.exception("run queue sweep or usage flush failed")
+                log.exception("run queue sweep, usage flush or housekeeping failed")
                 db.session.rollback()
             finally:
                 db.session.remove()

@@ -125,18 +125,22 @@ def role_at_least(role: str | None, minimum: str) -> bool:
     return ROLES.index(role) >= ROLES.index(minimum)
 
 
-def can(area: str, action: str) -> bool:
-    if not (has_request_context() and current_user.is_authenticated):
-        return False
+def allowed(user, company, area: str, action: str) -> bool:
+    """May `user`, acting for `company`, do (area, action)? Their role, then the company's tier."""
     minimum = PERMISSIONS.get((area, action))
     if minimum is None:
         raise KeyError(f"unknown permission {area}.{action}")
-    if not role_at_least(current_user.role, minimum):
+    if not role_at_least(user.role, minimum):
         return False
     from app.companies.tiers import allows
 
-    company = None if area in HOME_AREAS else getattr(g, "company", None)
-    return allows(company or current_user.company, area, action)
+    return allows(user.company if area in HOME_AREAS or company is None else company, area, action)
+
+
+def can(area: str, action: str) -> bool:
+    if not (has_request_context() and current_user.is_authenticated):
+        return False
+    return allowed(current_user, getattr(g, "company", None), area, action)
 
 
 def requires(area: str, action: str):

@@ -3,8 +3,8 @@
 Source: /work/shared/reference/connectors.json (names, categories, descriptions, documented auth methods
 and credential fields; its 003 text is partly scrambled) merged with scripts/catalog_specs.py, which holds
 what was checked against each vendor's public API: base URL, authentication, endpoints, pagination.
-A connector without a curated spec gets its documented auth fields and a `{{base_url}}` variable, and no
-endpoints (the builder adds them).
+A connector whose API could not be checked keeps its documented auth fields and a `{{base_url}}` variable
+(`curated: false`) and gets generic endpoints, so it can be used in a flow at once and refined in the builder.
 
     .venv/bin/python scripts/build_catalog.py [path/to/connectors.json]
 
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from catalog_specs import SPECS  # noqa: E402
+from catalog_specs import SPECS, generic_rest  # noqa: E402
 
 from app.connectors.definitions import validate_definition  # noqa: E402
 
@@ -95,16 +95,23 @@ def derived(entry: dict) -> dict:
             "endpoints": []}
 
 
+GENERIC_NOTE = ("Generated from the documented credential fields only, as the vendor's API reference could not be "
+                "checked: verify the base URL and the authentication header against the vendor's API. The "
+                "endpoints are generic calls on a resource you name; replace them in the connector builder "
+                "with the vendor's own.")
+
+
 def build(entry: dict) -> dict:
     category = CATEGORIES.get(entry["category"], entry["category"])
-    spec = SPECS.get(entry["slug"])
-    body = dict(spec) if spec else derived(entry)
+    spec = SPECS.get(entry["slug"]) or {"derive": True, "endpoints": generic_rest()}
+    checked = not spec.get("derive")
+    body = dict(spec) if checked else {**derived(entry), **{k: v for k, v in spec.items() if k != "derive"}}
     notes = entry.get("notes") or ""
-    if body.pop("extra_notes", None):
-        notes = (notes + " " + spec["extra_notes"]).strip()
-    if spec is None:
-        notes = (notes + " Generated from the documented credential fields only: check the base URL and the "
-                 "authentication header against the vendor's API, and add endpoints in the connector builder.").strip()
+    if body.get("extra_notes"):
+        notes = (notes + " " + body["extra_notes"]).strip()
+    body.pop("extra_notes", None)
+    if not checked:
+        notes = (notes + " " + GENERIC_NOTE).strip()
     definition = {
         "key": entry["slug"], "name": body.pop("name", entry["name"]), "version": body.pop("version", "1"),
         "icon": ICONS.get(category, "bi-plug"), "category": category, "description": entry["description"],
@@ -119,7 +126,7 @@ def build(entry: dict) -> dict:
                        "endpoints": body.pop("endpoints", [])})
     definition.update(body)  # test, data_type ... anything else the spec sets
     definition["notes"] = notes
-    definition["curated"] = spec is not None
+    definition["curated"] = checked
     return definition
 
 
@@ -141,8 +148,9 @@ def main(argv: list[str]) -> int:
             return 1
         path = OUT / f"{definition['key']}.json"
         path.write_text(json.dumps(definition, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    curated = sum(1 for e in entries if e["slug"] in SPECS)
-    endpoints = sum(len(build(e)["endpoints"]) for e in entries)
+    built = [build(e) for e in entries]
+    curated = sum(1 for d in built if d["curated"])
+    endpoints = sum(len(d["endpoints"]) for d in built)
     print(f"wrote {len(entries)} connectors ({curated} curated, {endpoints} endpoints) to {OUT}")
     return 0
 

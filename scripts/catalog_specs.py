@@ -1,6 +1,8 @@
 """Curated connector specs for scripts/build_catalog.py: base URL, authentication, endpoints and pagination
-as each vendor's public API documents them. A connector missing here is generated from its documented
-credential fields only. Helpers first, then SPECS (split by area into catalog_specs_*.py)."""
+as each vendor's public API documents them. Helpers first, then SPECS, gathered from the area files
+catalog_specs_<area>.py. A spec made with derived_with() keeps the base URL and authentication that
+build_catalog derives from the documented credential fields and only adds endpoints (generic ones where the
+vendor's API reference could not be found)."""
 from __future__ import annotations
 
 
@@ -18,9 +20,10 @@ def opt(key, label, default=None, help=""):
 
 
 # -- authentication methods ------------------------------------------------------------------------------
-def token(header="Authorization", prefix="Bearer ", key="token", label="Token", name="Access token", **extra):
+def token(header="Authorization", prefix="Bearer ", key="token", label="Token", name="Access token",
+          placement="header", **extra):
     return {"key": "token", "name": name, "type": "token",
-            "settings": {"placement": "header", "name": header, "prefix": prefix, "value": "{{" + key + "}}"},
+            "settings": {"placement": placement, "name": header, "prefix": prefix, "value": "{{" + key + "}}"},
             "variables": [var(key, label, secret=True)], **extra}
 
 
@@ -157,7 +160,106 @@ def path_vars(*keys):
     return [var(k, k.replace("_", " ").capitalize()) for k in keys]
 
 
-from catalog_specs_commerce import COMMERCE  # noqa: E402
-from catalog_specs_other import OTHER  # noqa: E402
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
-SPECS: dict[str, dict] = {**COMMERCE, **OTHER}
+
+def crud(plural, single, entity, path, *, ops="lgcu", id_var="id", pages=None, query=None, variables=None,
+         update="PUT", **list_extra):
+    """The usual REST calls on one resource: l(ist) and c(reate) on `path`, g(et), u(pdate) and d(elete) on
+    `path/{{id}}`. Keys are list_<plural>, get_/create_/update_/delete_<single> (spaces become '_')."""
+    many, single_key, one = plural.replace(" ", "_"), single.replace(" ", "_"), _a(single)
+    item = f"{path}/{{{{{id_var}}}}}"
+    out = []
+    for code in ops:
+        if code == "l":
+            out.append(ep(f"list_{many}", f"List {plural}", "GET", path, entity, pagination=pages, query=query,
+                          variables=variables, **list_extra))
+        elif code == "g":
+            out.append(ep(f"get_{single_key}", f"Get {one}", "GET", item, entity, variables=path_vars(id_var)))
+        elif code == "c":
+            out.append(ep(f"create_{single_key}", f"Create {one}", "POST", path, entity))
+        elif code == "u":
+            out.append(ep(f"update_{single_key}", f"Update {one}", update, item, entity,
+                          variables=path_vars(id_var)))
+        elif code == "d":
+            out.append(ep(f"delete_{single_key}", f"Delete {one}", "DELETE", item, entity,
+                          variables=path_vars(id_var)))
+    return out
+
+
+def listings(path_of, pages, rows, **extra):
+    """One list endpoint per (name, label, entity) row, all paginated alike: path_of(name) gives the path."""
+    return [ep(f"list_{name}", f"List {label}", "GET", path_of(name), entity, pagination=pages, **extra)
+            for name, label, entity in rows]
+
+
+def gql(key, name, path, entity, query, *, variables=None, pagination=None, **extra):
+    """A GraphQL query sent as a receive endpoint: body {"query", "variables"}."""
+    body = {"query": query, "variables": dict(variables or {})}
+    return ep(key, name, "POST", path, entity, direction="receive", body=body, pagination=pagination, **extra)
+
+
+def gql_send(path, name="GraphQL request", key="graphql"):
+    return ep(key, name, "POST", path, "other",
+              description="The payload is the body: {\"query\": \"...\", \"variables\": {...}}")
+
+
+def edge_cursor(connection):
+    """Relay connections whose pageInfo has hasNextPage but no endCursor: the last edge's cursor."""
+    base = f"data.{connection}"
+    return {"type": "graphql_cursor", "end_cursor_path": f"{base}.edges.-1.cursor",
+            "has_next_page_path": f"{base}.pageInfo.hasNextPage", "cursor_variable": "after",
+            "data_path": f"{base}.edges"}
+
+
+XML_HEADERS = {"Content-Type": "text/xml; charset=utf-8"}
+
+
+def soap_call(key, name, path, action, entity, body, *, direction=None, variables=None, **extra):
+    """A SOAP 1.1 call: XML envelope body and the SOAPAction header."""
+    return ep(key, name, "POST", path, entity, direction=direction, data_type="xml", body=body,
+              headers={**XML_HEADERS, "SOAPAction": action}, variables=variables, **extra)
+
+
+GENERIC = ("Generic call: the vendor's API reference could not be checked, so this endpoint works on whatever "
+           "resource you name; compare it with the vendor's documentation before relying on it.")
+
+
+def generic_rest():
+    """For vendors whose API documentation could not be found: list / get / create / update on a resource the
+    user names (one path segment, e.g. orders)."""
+    res = var("resource", "Resource (path segment, e.g. orders)")
+    rid = var("record_id", "Record ID")
+    return [
+        ep("list_records", "List records (generic)", "GET", "/{{resource}}", "other", variables=[res],
+           description=GENERIC),
+        ep("get_record", "Get a record (generic)", "GET", "/{{resource}}/{{record_id}}", "other",
+           variables=[res, rid], description=GENERIC),
+        ep("create_record", "Create a record (generic)", "POST", "/{{resource}}", "other", variables=[res],
+           description=GENERIC + " The payload is the body."),
+        ep("update_record", "Update a record (generic)", "PUT", "/{{resource}}/{{record_id}}", "other",
+           variables=[res, rid], description=GENERIC + " The payload is the body."),
+    ]
+
+
+def derived_with(endpoints, **extra):
+    """A spec for a vendor whose base URL and authentication stay as build_catalog derives them from the
+    documented credential fields, with endpoints added."""
+    return {"derive": True, "endpoints": endpoints, **extra}
+
+
+from catalog_specs_commerce import COMMERCE  # noqa: E402
+from catalog_specs_data import DATA  # noqa: E402
+from catalog_specs_erp import ERP  # noqa: E402
+from catalog_specs_files import FILES  # noqa: E402
+from catalog_specs_logistics import LOGISTICS  # noqa: E402
+from catalog_specs_marketing import MARKETING  # noqa: E402
+from catalog_specs_marketplaces import MARKETPLACES  # noqa: E402
+from catalog_specs_returns import RETURNS  # noqa: E402
+from catalog_specs_shops import SHOPS  # noqa: E402
+
+_AREAS = (COMMERCE, SHOPS, MARKETPLACES, ERP, LOGISTICS, RETURNS, MARKETING, DATA, FILES)
+SPECS: dict[str, dict] = {key: spec for area in _AREAS for key, spec in area.items()}
+if len(SPECS) != sum(len(area) for area in _AREAS):  # a key in two area files: one would silently win
+    raise SystemExit("a connector key is specified in two catalog_specs_* files")

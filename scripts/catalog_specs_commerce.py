@@ -1,16 +1,14 @@
-"""Curated specs: commerce platforms, CRM and marketing with full order/product/customer/inventory/
-fulfilment endpoint sets (Shopify, WooCommerce, BigCommerce, Adobe Commerce, HubSpot, NetSuite, Klaviyo)."""
+"""Curated specs: commerce platforms and CRM with full order/product/customer/inventory/fulfilment endpoint
+sets (Shopify, WooCommerce, BigCommerce, Adobe Commerce, HubSpot, NetSuite; Klaviyo is with marketing)."""
 from __future__ import annotations
 
 from catalog_specs import (
-    api_key,
     basic,
     client_credentials,
     cursor,
     ep,
     graphql,
     link,
-    next_url,
     offset,
     opt,
     page,
@@ -375,48 +373,5 @@ NETSUITE = {
     ],
 }
 
-# -- Klaviyo (JSON:API, revisioned) -------------------------------------------------------------------------
-_KL_PAGES = next_url("links.next", data="data")
-
-KLAVIYO = {
-    "documentation_url": "https://developers.klaviyo.com/en/reference/api_overview",
-    "base_url": "https://a.klaviyo.com/api",
-    "variables": [var("revision", "API revision", default="2024-10-15")],
-    "auth_methods": [api_key(header="Authorization", prefix="Klaviyo-API-Key ", key="token",
-                             label="Private API key", name="Private API key")
-                     | {"headers": {"revision": "{{revision}}", "Accept": "application/vnd.api+json"}}],
-    "test": {"method": "GET", "path": "/accounts"},
-    "extra_notes": "Orders and fulfilments are events in Klaviyo (metrics such as 'Placed Order' and "
-                   "'Fulfilled Order'); inventory lives on catalog variants (inventory_quantity).",
-    "endpoints": [
-        ep("list_profiles", "List profiles", "GET", "/profiles", "customers", pagination=_KL_PAGES,
-           query={"page[size]": "100", "filter": "{{filter}}"},
-           variables=[opt("filter", "Filter, e.g. greater-than(updated,2025-01-01T00:00:00Z)")]),
-        ep("get_profile", "Get a profile", "GET", "/profiles/{{profile_id}}", "customers",
-           variables=path_vars("profile_id")),
-        ep("create_profile", "Create a profile", "POST", "/profiles", "customers"),
-        ep("update_profile", "Update a profile", "PATCH", "/profiles/{{profile_id}}", "customers",
-           variables=path_vars("profile_id")),
-        ep("upsert_profile", "Create or update a profile", "POST", "/profile-import", "customers"),
-        ep("subscribe_profiles", "Subscribe profiles (bulk job)", "POST", "/profile-subscription-bulk-create-jobs",
-           "customers"),
-        ep("list_lists", "List lists", "GET", "/lists", "customers", pagination=_KL_PAGES),
-        ep("add_profiles_to_list", "Add profiles to a list", "POST", "/lists/{{list_id}}/relationships/profiles",
-           "customers", variables=path_vars("list_id")),
-        ep("list_events", "List events (orders, fulfilments ...)", "GET", "/events", "orders", pagination=_KL_PAGES,
-           query={"filter": "{{filter}}"}, variables=[opt("filter", "Filter, e.g. equals(metric_id,\"ABC123\")")]),
-        ep("create_event", "Create an event (e.g. Placed Order, Fulfilled Order)", "POST", "/events", "orders"),
-        ep("list_metrics", "List metrics", "GET", "/metrics", "orders", pagination=_KL_PAGES),
-        ep("list_catalog_items", "List catalog items", "GET", "/catalog-items", "products", pagination=_KL_PAGES),
-        ep("create_catalog_item", "Create a catalog item", "POST", "/catalog-items", "products"),
-        ep("update_catalog_item", "Update a catalog item", "PATCH", "/catalog-items/{{item_id}}", "products",
-           variables=path_vars("item_id")),
-        ep("list_catalog_variants", "List catalog variants", "GET", "/catalog-variants", "inventory",
-           pagination=_KL_PAGES),
-        ep("update_catalog_variant", "Update a catalog variant (inventory_quantity)", "PATCH",
-           "/catalog-variants/{{variant_id}}", "inventory", variables=path_vars("variant_id")),
-    ],
-}
-
 COMMERCE = {"shopify": SHOPIFY, "woocommerce": WOOCOMMERCE, "bigcommerce": BIGCOMMERCE,
-            "adobe-commerce-magento": MAGENTO, "hubspot": HUBSPOT, "netsuite": NETSUITE, "klaviyo": KLAVIYO}
+            "adobe-commerce-magento": MAGENTO, "hubspot": HUBSPOT, "netsuite": NETSUITE}

@@ -4,6 +4,7 @@ Each form has a prefix, because the panel shows several of them on one page.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
@@ -32,15 +33,15 @@ class ScheduleForm(FlaskForm):
     """One schedule; only the inputs of the chosen kind are shown and read. app.flows.schedules
     validates, and each message is attached to the input it is about."""
 
-    kind = SelectField("Occurs", choices=KIND_CHOICES, default="hourly")
-    every = StringField("Every", default="1")
-    minute = StringField("Minutes past the hour", default="0")
-    time = StringField("Start time (UTC)", default="09:00")
-    weekdays = MultiCheckboxField("On", choices=[SelectChoice(d, d.capitalize()) for d in WEEKDAYS])
-    day = StringField("Days of the month", default="1")
-    months = MultiCheckboxField("In", choices=[SelectChoice(str(i), m.capitalize())
+    kind = SelectField(_l("Occurs"), choices=KIND_CHOICES, default="hourly")
+    every = StringField(_l("Every"), default="1")
+    minute = StringField(_l("Minutes past the hour"), default="0")
+    time = StringField(_l("Start time (UTC)"), default="09:00")
+    weekdays = MultiCheckboxField(_l("On"), choices=[SelectChoice(d, d.capitalize()) for d in WEEKDAYS])
+    day = StringField(_l("Days of the month"), default="1")
+    months = MultiCheckboxField(_l("In"), choices=[SelectChoice(str(i), m.capitalize())
                                                for i, m in enumerate(MONTHS, start=1)])
-    cron = StringField("Cron expression (UTC)")
+    cron = StringField(_l("Cron expression (UTC)"))
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "schedule")
@@ -88,7 +89,7 @@ class ScheduleForm(FlaskForm):
 
 
 class WebhookForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "webhook")
@@ -96,12 +97,12 @@ class WebhookForm(FlaskForm):
 
 
 class WebhookResponseForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    response_status = SelectField("Status code", choices=STATUS_CHOICES, coerce=int, default=200)
-    response_format = SelectField("Format", choices=FORMAT_CHOICES, default="json")
-    response_body = TextAreaField("Body", validators=[Optional(), Length(max=10_000)],
-                                  description="Leave empty for the default answer with the run id.")
-    enabled = BooleanField("Accept calls", default=True)
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    response_status = SelectField(_l("Status code"), choices=STATUS_CHOICES, coerce=int, default=200)
+    response_format = SelectField(_l("Format"), choices=FORMAT_CHOICES, default="json")
+    response_body = TextAreaField(_l("Body"), validators=[Optional(), Length(max=10_000)],
+                                  description=_l("Leave empty for the default answer with the run id."))
+    enabled = BooleanField(_l("Accept calls"), default=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "edit-webhook")
@@ -121,9 +122,9 @@ class WebhookResponseForm(FlaskForm):
 
 
 class CallbackForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    response_format = SelectField("Answer format", choices=FORMAT_CHOICES, default="json")
-    timeout_seconds = IntegerField("Wait at most (seconds)", default=30, validators=[InputRequired(),
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    response_format = SelectField(_l("Answer format"), choices=FORMAT_CHOICES, default="json")
+    timeout_seconds = IntegerField(_l("Wait at most (seconds)"), default=30, validators=[InputRequired(),
                                    NumberRange(min=1, max=120)])
 
     def __init__(self, *args, **kwargs):

@@ -159,6 +159,12 @@ def _rate_limited(kind: str, decision: ratelimit.Decision, allowance: int) -> An
                        f"Try again in {decision.retry_after} seconds.", **{"Retry-After": str(decision.retry_after)})
 
 
+def _api_rate_limited(decision: ratelimit.Decision) -> Answer:
+    return _error(429, f"Too many Weft API requests: this company's plan allows {decision.limit} API requests per "
+                       f"minute, webhooks and callbacks together. Try again in {decision.retry_after} seconds.",
+                  **{"Retry-After": str(decision.retry_after)})
+
+
 @dataclass
 class Accepted:
     version: FlowVersion
@@ -166,18 +172,20 @@ class Accepted:
     fmt: str
 
 
-def _accept(kind: str, hook, inbound: Inbound, limit: int, allowance: int) -> Answer | Accepted:
-    """The checks webhooks and callbacks share, in order: flow runnable (409), size (413), rate (429),
-    payload (400). Returns the error answer, or what the run needs."""
+def _accept(kind: str, hook, inbound: Inbound, limit: int, allowance: int, api_limit: int) -> Answer | Accepted:
+    """The checks webhooks and callbacks share, in order: flow runnable (409), size (413), rate (429: the
+    company's API requests, then this kind's), payload (400). Returns the error answer, or what the run needs."""
     version = _deployed_version(hook.flow_id)
     problem = _not_runnable(hook.flow, version, kind)
     if problem:
         return _error(409, problem)
     if inbound.content_length is not None and inbound.content_length > MAX_BODY_BYTES:
         return _too_large()
-    decision = ratelimit.hit(f"{kind}s", hook.company_id, limit)
-    if not decision.allowed:
-        return _rate_limited(kind, decision, allowance)
+    decisions = ratelimit.hit_many(hook.company_id, {"api": api_limit, f"{kind}s": limit})
+    if not decisions["api"].allowed:
+        return _api_rate_limited(decisions["api"])
+    if not decisions[f"{kind}s"].allowed:
+        return _rate_limited(kind, decisions[f"{kind}s"], allowance)
     try:
         payload, fmt = read_payload(inbound)
     except PayloadTooLarge:
@@ -193,8 +201,9 @@ def receive_webhook(company_id: int, webhook_id: int, signature: str | None, inb
         return _error(404, "No webhook matches this URL and signature.")
     if not hook.enabled:
         return _error(409, "This webhook is disabled; enable it on the flow's trigger panel.")
-    allowance = tier_of(db.session.get(Company, company_id)).webhooks_per_minute
-    accepted = _accept("webhook", hook, inbound, allowance, allowance)
+    tier = tier_of(db.session.get(Company, company_id))
+    allowance = tier.webhooks_per_minute
+    accepted = _accept("webhook", hook, inbound, allowance, allowance, tier.api_requests_per_minute)
     if isinstance(accepted, Answer):
         return accepted
     try:
@@ -227,8 +236,10 @@ def receive_callback(company_id: int, callback_id: int, signature: str | None, i
     hook = _find(CallbackTrigger, company_id, callback_id, signature)
     if hook is None:
         return _error(404, "No callback matches this URL and signature.")
-    allowance = tier_of(db.session.get(Company, company_id)).callbacks_per_minute
-    accepted = _accept("callback", hook, inbound, allowance + CALLBACK_HARD_MARGIN, allowance)
+    tier = tier_of(db.session.get(Company, company_id))
+    allowance = tier.callbacks_per_minute
+    accepted = _accept("callback", hook, inbound, allowance + CALLBACK_HARD_MARGIN, allowance,
+                       tier.api_requests_per_minute)
     if isinstance(accepted, Answer):
         return accepted
     timeout = hook.timeout_seconds

@@ -1,8 +1,9 @@
-"""Per-company rate limits for inbound webhooks and callbacks, counted in Redis.
+"""Per-company rate limits for the inbound API, counted in Redis: webhooks, callbacks, and every call
+to the API together (the tier's "Weft API requests per minute").
 
 A fixed one-minute window: the counter `weft:ratelimit:<kind>:<company_id>:<minute>` is incremented
 atomically (INCR) by every web process, so the limit holds across processes and machines, and expires
-on its own shortly after its minute ends.
+on its own shortly after its minute ends. One call counts in several windows in one round trip.
 """
 from __future__ import annotations
 
@@ -33,12 +34,19 @@ def key(kind: str, company_id: int, minute: int) -> str:
 
 def hit(kind: str, company_id: int, limit: int, now: float | None = None) -> Decision:
     """Count one request of `kind` for the company; allowed while the window's count stays within limit."""
+    return hit_many(company_id, {kind: limit}, now)[kind]
+
+
+def hit_many(company_id: int, limits: dict[str, int], now: float | None = None) -> dict[str, Decision]:
+    """Count one request in each kind's window (kind -> limit), in one Redis round trip."""
     now = time.time() if now is None else now
     minute = int(now // WINDOW_SECONDS)
-    counter = key(kind, company_id, minute)
-    pipe = get_redis().pipeline()
-    pipe.incr(counter)
-    pipe.expire(counter, WINDOW_SECONDS * 2)
-    count = int(pipe.execute()[0])
+    pipe = get_redis().pipeline(transaction=False)
+    for kind in limits:
+        counter = key(kind, company_id, minute)
+        pipe.incr(counter)
+        pipe.expire(counter, WINDOW_SECONDS * 2)
+    counts = pipe.execute()[::2]
     retry_after = max(1, math.ceil((minute + 1) * WINDOW_SECONDS - now))
-    return Decision(allowed=count <= limit, count=count, limit=limit, retry_after=retry_after)
+    return {kind: Decision(allowed=int(count) <= limit, count=int(count), limit=limit, retry_after=retry_after)
+            for (kind, limit), count in zip(limits.items(), counts, strict=True)}

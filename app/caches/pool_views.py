@@ -1,10 +1,11 @@
 """Data pools page: pools with counts; one pool's values with search, CSV import/export, clear and delete."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, g, request, url_for
+from flask import Blueprint, flash, g, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
-from app import htmx
+from app import csv_files, htmx
 from app.caches import pools
 from app.caches.forms import PoolForm, PoolImportForm
 from app.caches.models import DataPool
@@ -30,7 +31,7 @@ def create():
         except pools.PoolError as exc:
             form.name.errors = [*form.name.errors, str(exc)]
         else:
-            flash(f"Data pool “{pool.name}” created.", "success")
+            flash(gettext("Data pool “%(name)s” created.", name=pool.name), "success")
             return htmx.redirect(url_for("pools.detail", pool_id=pool.id))
     return index(form=form, status=422)
 
@@ -55,24 +56,20 @@ def detail(pool_id: int):
 @requires("caches", "edit")
 def import_values(pool_id: int):
     pool = get_or_404(DataPool, pool_id)
-    form = PoolImportForm()
-    if not form.validate():
-        return _detail(pool, block="import_panel", status=422, import_form=form)
-    report = pools.import_csv(pool, form.file.data.read(), actor=current_user)
-    if report.ok:
-        flash(f"Imported {report.added} new value{'s' if report.added != 1 else ''}"
-              + (f"; {report.existing} were already in the pool" if report.existing else "") + ".", "success")
-        return htmx.redirect(url_for("pools.detail", pool_id=pool.id))
-    return _detail(pool, block="import_panel", status=422, import_form=form, report=report)
+    return csv_files.import_view(
+        PoolImportForm(), lambda raw: pools.import_csv(pool, raw, actor=current_user),
+        success=lambda report: ngettext("Imported %(num)d new value.", "Imported %(num)d new values.", report.added)
+        + (" " + ngettext("%(num)d was already in the pool.", "%(num)d were already in the pool.", report.existing)
+           if report.existing else ""),
+        redirect_to=url_for("pools.detail", pool_id=pool.id),
+        show=lambda **kwargs: _detail(pool, block="import_panel", status=422, **kwargs))
 
 
 @bp.route("/<int:pool_id>/export.csv")
 @requires("caches", "view")
 def export(pool_id: int):
     pool = get_or_404(DataPool, pool_id)
-    filename = "".join(c if c.isalnum() or c in "-_" else "-" for c in pool.name).strip("-") or "data-pool"
-    return Response(pools.export_csv(pool), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    return csv_files.download(pools.export_csv(pool), pool.name, "data-pool")
 
 
 @bp.route("/<int:pool_id>/clear", methods=["POST"])
@@ -80,7 +77,8 @@ def export(pool_id: int):
 def clear(pool_id: int):
     pool = get_or_404(DataPool, pool_id)
     removed = pools.clear_pool(pool, actor=current_user)
-    flash(f"Data pool “{pool.name}” cleared: {removed} value{'s' if removed != 1 else ''} removed.", "success")
+    flash(ngettext("Data pool “%(name)s” cleared: %(num)d value removed.",
+                   "Data pool “%(name)s” cleared: %(num)d values removed.", removed, name=pool.name), "success")
     return htmx.redirect(url_for("pools.detail", pool_id=pool.id))
 
 
@@ -93,5 +91,5 @@ def delete(pool_id: int):
         pools.delete_pool(pool, actor=current_user)
     except pools.PoolError as exc:
         return _detail(pool, block="refusal", status=422, refusal=str(exc))
-    flash(f"Data pool “{name}” deleted.", "success")
+    flash(gettext("Data pool “%(name)s” deleted.", name=name), "success")
     return htmx.redirect(url_for("pools.index"))

@@ -10,20 +10,19 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app import audit
+from app import audit, csv_files
 from app.caches.models import POOL_VALUE_MAX, DataPool, PoolValue
 from app.caches.rules import PoolError
 from app.extensions import db
-from app.scripts.usage import walk_steps
+from app.scripts.usage import deployed_steps
 from app.timeutil import utcnow
 
 RETENTION_DAYS = 90  # spec §2.20
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 NAME_MAX = 120
 BATCH = 500
 PER_PAGE = 100
@@ -149,17 +148,9 @@ def clear_pool(pool: DataPool, actor=None) -> int:
 
 
 def flows_using(pool: DataPool) -> list[str]:
-    from app.flows.models import Flow, FlowVersion
-
     names = {str(pool.id), pool.name}
-    found = []
-    rows = db.session.execute(select(FlowVersion.definition, Flow.name).join(Flow, Flow.id == FlowVersion.flow_id)
-                              .where(FlowVersion.company_id == pool.company_id, FlowVersion.status == "deployed"))
-    for definition, flow_name in rows:
-        if any(s.get("type") == "dedupe" and str((s.get("config") or {}).get("pool", "")).strip() in names
-               for s in walk_steps((definition or {}).get("steps") or [])):
-            found.append(flow_name)
-    return sorted(set(found))
+    return sorted({flow_name for _, flow_name, step in deployed_steps(pool.company_id) if step.get("type") == "dedupe"
+                   and str((step.get("config") or {}).get("pool", "")).strip() in names})
 
 
 def delete_pool(pool: DataPool, actor=None) -> None:
@@ -198,13 +189,10 @@ def import_csv(pool: DataPool, raw: bytes, actor=None) -> PoolImport:
     """Headers value,entity_type_id; every good row is added, values already there are left as they are.
     Any bad row and nothing is imported (the report lists them)."""
     report = PoolImport()
-    if len(raw) > MAX_IMPORT_BYTES:
-        report.problem = "The file is larger than 5 MB. Split it into smaller files."
-        return report
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        report.problem = "The file is not text in UTF-8: save it as “CSV UTF-8” and try again."
+        text = csv_files.read_upload(raw)
+    except csv_files.CsvFileError as exc:
+        report.problem = str(exc)
         return report
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in next(reader, [])]
@@ -260,8 +248,30 @@ def import_csv(pool: DataPool, raw: bytes, actor=None) -> PoolImport:
     return report
 
 
-def purge_older_than(days: int = RETENTION_DAYS) -> int:
+def purge_older_than(days: int = RETENTION_DAYS, now: datetime | None = None) -> int:
     """Delete values tracked more than `days` ago, every company (a housekeeping job); returns the count."""
-    result = db.session.execute(delete(PoolValue).where(PoolValue.created_at < utcnow() - timedelta(days=days)))
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    result = db.session.execute(delete(PoolValue).where(PoolValue.created_at < cutoff))
     db.session.commit()
     return result.rowcount or 0
+
+
+def purge_job() -> str:
+    """RQ entry point (default queue): the daily de-dupe purge."""
+    return str(purge_older_than())
+
+
+def purge_key(day) -> str:
+    return f"weft:dedupe-purge:{day.isoformat()}"
+
+
+def tick(now: datetime | None = None) -> bool:
+    """Called by the scheduler every tick: queue the de-dupe purge once per UTC day. True when it queued it."""
+    from app import jobs
+    from app.extensions import get_redis
+
+    now = now or utcnow()
+    if not get_redis().set(purge_key(now.date()), 1, nx=True, ex=2 * 86_400):
+        return False
+    jobs.enqueue(jobs.DEFAULT, "app.caches.pools.purge_job", job_timeout=3600)
+    return True

@@ -17,6 +17,7 @@ from app.caches.rules import CacheError, ttl_seconds  # noqa: F401 - ttl_seconds
 from app.caches.store import RUN_TTL_SECONDS, EntryInfo, RedisCacheData, merge
 from app.extensions import db
 from app.flows.variables import MISSING
+from app.scripts.usage import deployed_steps, map_transforms
 
 NAME_MAX = 120
 
@@ -182,7 +183,59 @@ def clear_key(redis, company, cache: CacheDefinition, key: str, actor=None) -> i
     return freed
 
 
+@dataclass(frozen=True)
+class FlowUse:
+    flow_id: int
+    flow_name: str
+    what: str  # "add-to-cache shape", "load-from-cache shape", "cache lookup transform"
+
+
+class CacheInUse(CacheError):
+    def __init__(self, cache: CacheDefinition, uses: list[FlowUse]):
+        self.uses = uses
+        names = ", ".join(sorted({u.flow_name for u in uses}))
+        super().__init__(f"“{cache.name}” is used by the deployed flows {names}. Change or undeploy them first.")
+
+
+def _step_caches(step: dict):
+    """(cache name, level it writes to or None for a read, what) for each cache a step names."""
+    config = step.get("config") or {}
+    if step.get("type") == "cache_add" and str(config.get("cache") or "").strip():
+        yield config["cache"].strip(), config.get("level") or "flow", "add-to-cache shape"
+    elif step.get("type") == "cache_load" and str(config.get("cache") or "").strip():
+        yield config["cache"].strip(), None, "load-from-cache shape"
+    for transform in map_transforms(step):
+        name = str((transform.get("params") or {}).get("cache") or "").strip()
+        if transform.get("fn") == "cache_lookup" and name:
+            yield name, None, "cache lookup transform"
+
+
+def flows_using(cache: CacheDefinition) -> list[FlowUse]:
+    """Deployed flows whose steps mean this cache, resolving names as a run does (`find`): a flow's own run or
+    flow cache first, else the company cache; an add-to-cache shape writes to the level it names."""
+    own = set(db.session.execute(select(CacheDefinition.flow_id, CacheDefinition.name).where(
+        CacheDefinition.company_id == cache.company_id, CacheDefinition.level != "company")).tuples())
+    found = []
+    for flow_id, flow_name, step in deployed_steps(cache.company_id):
+        if cache.level != "company" and flow_id != cache.flow_id:
+            continue
+        for name, writes, what in _step_caches(step):
+            if name not in (cache.name, str(cache.id)):
+                continue
+            if writes is not None:
+                means_company = writes == "company"
+            else:
+                means_company = (flow_id, cache.name) not in own
+            if means_company == (cache.level == "company"):
+                found.append(FlowUse(flow_id, flow_name, what))
+    return list(dict.fromkeys(found))
+
+
 def delete_cache(redis, company, cache: CacheDefinition, actor=None) -> None:
+    """Refused while a deployed flow uses the cache (CacheInUse lists them)."""
+    uses = flows_using(cache)
+    if uses:
+        raise CacheInUse(cache, uses)
     data_for(redis, company).clear(cache.id)
     audit.record(actor, company.id, "cache.deleted", cache.name)
     db.session.delete(cache)

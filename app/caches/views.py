@@ -5,6 +5,7 @@ import json
 import time
 
 from flask import Blueprint, abort, flash, g, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from app import htmx
@@ -53,7 +54,7 @@ def create():
         except services.CacheError as exc:
             form.name.errors = [*form.name.errors, str(exc)]
         else:
-            flash(f"Cache “{cache.name}” created. Add-to-cache shapes fill it.", "success")
+            flash(gettext("Cache “%(name)s” created. Add-to-cache shapes fill it.", name=cache.name), "success")
             return htmx.redirect(url_for("caches.detail", cache_id=cache.id))
     return index(form=form, status=422)
 
@@ -97,7 +98,7 @@ def clear_key(cache_id: int):
     services.clear_key(get_redis(), g.company, cache, key, actor=current_user)
     if htmx.is_request() and request.form.get("inline"):
         return ""
-    flash(f"Key “{key}” cleared.", "success")
+    flash(gettext("Key “%(key)s” cleared.", key=key), "success")
     return htmx.redirect(url_for("caches.detail", cache_id=cache.id))
 
 
@@ -106,7 +107,7 @@ def clear_key(cache_id: int):
 def clear(cache_id: int):
     cache = get_or_404(CacheDefinition, cache_id)
     services.clear_cache(get_redis(), g.company, cache, actor=current_user)
-    flash(f"Cache “{cache.name}” cleared.", "success")
+    flash(gettext("Cache “%(name)s” cleared.", name=cache.name), "success")
     return htmx.redirect(url_for("caches.detail", cache_id=cache.id))
 
 
@@ -115,6 +116,9 @@ def clear(cache_id: int):
 def delete(cache_id: int):
     cache = get_or_404(CacheDefinition, cache_id)
     name = cache.name
-    services.delete_cache(get_redis(), g.company, cache, actor=current_user)
-    flash(f"Cache “{name}” and its data deleted.", "success")
+    try:
+        services.delete_cache(get_redis(), g.company, cache, actor=current_user)
+    except services.CacheInUse as exc:
+        return htmx.render("caches/detail.html", block="refusal", status=422, cache=cache, refusal=exc)
+    flash(gettext("Cache “%(name)s” and its data deleted.", name=name), "success")
     return htmx.redirect(url_for("caches.index"))

@@ -153,6 +153,8 @@ def switch(company_id: int):
     company = access.access_company(current_user, company_id)
     if company is None:
         abort(404)
+    if switching.two_factor_missing(current_user, company):
+        return switching.refuse_two_factor(company)
     switching.enter(current_user, company)
     flash(_("You are now working in %(company)s. Everything you change applies to this company.",
             company=company.name), "info")

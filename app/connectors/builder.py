@@ -119,12 +119,12 @@ def method_defaults(kind: str) -> dict:
 
 
 def save_auth_method(connector: InstalledConnector, key: str | None, method: dict) -> str:
-    """Add (key None) or replace one method; keys the form does not manage (scripts, tests) are kept."""
+    """Add (key None) or replace one method; keys the form does not manage (`test`) are kept."""
     definition = _draft(connector)
     methods = definition.setdefault("auth_methods", [])
     if key is None:
         key = unique_key(slugify(method.get("name", "")) or "auth", {m.get("key") for m in methods})
-        methods.append({"key": key, **method, "pre_request_script": None, "post_request_script": None})
+        methods.append({"key": key, "pre_request_script": None, "post_request_script": None, **method})
     else:
         existing = next((m for m in methods if m.get("key") == key), None)
         if existing is None:

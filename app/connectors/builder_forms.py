@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
@@ -31,25 +32,27 @@ from app.connectors.builder_rows import (
 )
 from app.connectors.definitions import CATEGORIES, DATA_TYPES, KEY_RE, METHODS
 from app.connectors.forms import _clean, choices
+from app.scripts import picker
 
 DATA_TYPE_LABELS = {"json": "JSON", "xml": "XML", "form": "Form fields (urlencoded)", "text": "Plain text"}
 
 
 # -- step 1: basic details ---------------------------------------------------------------------------
 class DetailsForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(message="Give the connector a name."), Length(max=120)])
-    version = StringField("Version", default="1", validators=[Length(max=80)])
-    icon = SelectField("Icon", choices=choices((i, i.removeprefix("bi-").replace("-", " ")) for i in builder.ICONS),
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the connector a name.")), Length(max=120)])
+    version = StringField(_l("Version"), default="1", validators=[Length(max=80)])
+    icon = SelectField(_l("Icon"), choices=choices((i, i.removeprefix("bi-").replace("-", " ")) for i in builder.ICONS),
                        default="bi-plug")
-    category = SelectField("System type", choices=choices((c, builder.CATEGORY_LABELS.get(c, c)) for c in CATEGORIES),
+    category = SelectField(_l("System type"), choices=choices((c, builder.CATEGORY_LABELS.get(c,
+                                                                                              c)) for c in CATEGORIES),
                            default="other")
-    description = TextAreaField("Description", validators=[Length(max=2000)])
-    documentation_url = StringField("Documentation link", validators=[
-        Optional(), Length(max=500), Regexp(r"^https?://\S+$", message="Enter a full link starting with https://.")])
-    base_url = StringField("Base URL", validators=[
-        DataRequired(message="Enter the address every endpoint starts with, e.g. https://api.example.com/v1."),
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    documentation_url = StringField(_l("Documentation link"), validators=[
+        Optional(), Length(max=500), Regexp(r"^https?://\S+$", message=_l("Enter a full link starting with https://."))])
+    base_url = StringField(_l("Base URL"), validators=[
+        DataRequired(message=_l("Enter the address every endpoint starts with, e.g. https://api.example.com/v1.")),
         Length(max=500)])
-    test_path = StringField("Connection test path", validators=[Optional(), Length(max=500)])
+    test_path = StringField(_l("Connection test path"), validators=[Optional(), Length(max=500)])
 
     def details(self) -> dict:
         return {"name": self.name.data.strip(), "version": _clean(self.version.data) or "1", "icon": self.icon.data,
@@ -86,12 +89,18 @@ class VariablesForm(RowsForm):
 # -- step 3: authentication methods --------------------------------------------------------------------
 class AuthMethodForm(RowsForm):
     ROW_LISTS = ("variables", "headers", "query")
-    name = StringField("Name", validators=[DataRequired(message="Give the method a name, e.g. 'API key'."),
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the method a name, e.g. 'API key'.")),
                                            Length(max=120)])
-    type = SelectField("Authentication type", choices=[])
+    type = SelectField(_l("Authentication type"), choices=[])
     variables = FieldList(FormField(AuthVariableRow), min_entries=0)
     headers = FieldList(FormField(PairRow), min_entries=0)
     query = FieldList(FormField(PairRow), min_entries=0)
+    pre_request_script = picker.script_field(
+        _l("Pre-request script"), _l("Runs on the method's own token or login request (OAuth 2, SOAP login); with "
+                                     "other types, on every request before the credentials are added."))
+    post_request_script = picker.script_field(
+        _l("Post-request script"), _l("Runs on the token or login response (OAuth 2, SOAP login); with other "
+                                      "types, on every response, before the endpoint's own script."))
     auth_fields: list = []
 
     def validate(self, extra_validators=None) -> bool:
@@ -106,12 +115,27 @@ class AuthMethodForm(RowsForm):
         return {"name": self.name.data.strip(), "type": self.type.data,
                 "settings": settings_data(self.settings, self.auth_fields),
                 "variables": self.variables_data("variables", secrets=True),
-                "headers": self.pairs_data("headers"), "query": self.pairs_data("query")}
+                "headers": self.pairs_data("headers"), "query": self.pairs_data("query"),
+                **scripts_data(self)}
+
+
+SCRIPT_KEYS = ("pre_request_script", "post_request_script")
+
+
+def scripts_data(form) -> dict:
+    return {key: picker.reference(form[key].data) for key in SCRIPT_KEYS}
+
+
+def offer_scripts(form, saved: dict | None) -> None:
+    """The script selects' choices; the references `saved` in the definition stay choosable."""
+    for key in SCRIPT_KEYS:
+        picker.offer(form[key], (saved or {}).get(key))
 
 
 def auth_method_form(kind: str, type_choices: list[tuple[str, str]], method: dict | None = None,
-                     **kwargs) -> AuthMethodForm:
-    """The form for a method of `kind`; `method` (stored or the type's defaults) fills it on a GET."""
+                     saved: dict | None = None, **kwargs) -> AuthMethodForm:
+    """The form for a method of `kind`; `method` (stored or the type's defaults) fills it on a GET; `saved` is the
+    method as the definition holds it."""
     fields = auth_types.get(kind).fields
     cls = type("AuthMethodForm", (AuthMethodForm,), {"settings": FormField(_settings_class(fields)),
                                                      "auth_fields": fields})
@@ -119,9 +143,11 @@ def auth_method_form(kind: str, type_choices: list[tuple[str, str]], method: dic
         kwargs["data"] = {"name": method.get("name", ""), "type": kind,
                           "settings": settings_rows(fields, method.get("settings")),
                           "variables": variable_rows(method.get("variables")),
-                          "headers": pair_rows(method.get("headers")), "query": pair_rows(method.get("query"))}
+                          "headers": pair_rows(method.get("headers")), "query": pair_rows(method.get("query")),
+                          **{key: picker.stored(method.get(key)) for key in SCRIPT_KEYS}}
     form = cls(**kwargs)
     form.type.choices = choices(type_choices)
+    offer_scripts(form, saved)
     if method is not None or not form.type.data:
         form.type.data = kind
     return form
@@ -135,25 +161,34 @@ class MultiCheckboxField(SelectMultipleField):
 
 class EndpointForm(RowsForm):
     ROW_LISTS = ("variables", "query", "headers")
-    name = StringField("Name", validators=[DataRequired(message="Give the endpoint a name, e.g. 'List orders'."),
+    name = StringField(_l("Name"),
+                       validators=[DataRequired(message=_l("Give the endpoint a name, e.g. 'List orders'.")),
                                            Length(max=120)])
-    key = StringField("Key", validators=[Optional(), Regexp(KEY_RE.pattern, message="Lower-case letters, digits, "
-                                                                                   "'-' or '_' (e.g. list_orders).")])
-    entity = StringField("Entity (group)", validators=[Length(max=80)])
-    description = TextAreaField("Description", validators=[Length(max=2000)])
-    direction = SelectField("Direction", choices=choices([("receive", "Receive (get data)"),
+    key = StringField(_l("Key"), validators=[Optional(), Regexp(KEY_RE.pattern,
+                                                                message=_l("Lower-case letters, digits, "
+                                                                                   "'-' or '_' (e.g. list_orders)."))])
+    entity = StringField(_l("Entity (group)"), validators=[Length(max=80)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    direction = SelectField(_l("Direction"), choices=choices([("receive", "Receive (get data)"),
                                                           ("send", "Send (push data)")]))
-    method = SelectField("HTTP method", choices=choices((m, m) for m in METHODS), default="GET")
-    path = StringField("Path", validators=[Length(max=1000)])
-    data_type = SelectField("Data type", choices=choices((d, DATA_TYPE_LABELS[d]) for d in DATA_TYPES), default="json")
+    method = SelectField(_l("HTTP method"), choices=choices((m, m) for m in METHODS), default="GET")
+    path = StringField(_l("Path"), validators=[Length(max=1000)])
+    data_type = SelectField(_l("Data type"), choices=choices((d, DATA_TYPE_LABELS[d]) for d in DATA_TYPES),
+                            default="json")
     query = FieldList(FormField(PairRow), min_entries=0)
     headers = FieldList(FormField(PairRow), min_entries=0)
     variables = FieldList(FormField(VariableRow), min_entries=0)
-    body = TextAreaField("Body template", validators=[Length(max=100_000)])
-    records_path = StringField("Records path", validators=[Length(max=200)])
-    pagination_type = SelectField("Pagination method", choices=[])
-    auth_methods = MultiCheckboxField("Authentication methods", choices=[])
-    schema = TextAreaField("Schema (JSON, optional)", validators=[Length(max=200_000)])
+    body = TextAreaField(_l("Body template"), validators=[Length(max=100_000)])
+    records_path = StringField(_l("Records path"), validators=[Length(max=200)])
+    pagination_type = SelectField(_l("Pagination method"), choices=[])
+    auth_methods = MultiCheckboxField(_l("Authentication methods"), choices=[])
+    schema = TextAreaField(_l("Schema (JSON, optional)"), validators=[Length(max=200_000)])
+    pre_request_script = picker.script_field(
+        _l("Pre-request script"), _l("Runs before each request of this endpoint: it may change the URL, headers and "
+                                     "body."))
+    post_request_script = picker.script_field(
+        _l("Post-request (response) script"), _l("Runs on each response: it may change the body, ask for the "
+                                                 "request again or fail the run."))
     pagination_fields: list = []
 
     def validate_schema(self, field):
@@ -190,6 +225,8 @@ class EndpointForm(RowsForm):
         kind = self.pagination_type.data or "none"
         pagination = None if kind == "none" else {"type": kind, **settings_data(self.pagination,
                                                                                 self.pagination_fields)}
+        if pagination and kind == "script":
+            pagination["script"] = picker.reference(pagination.get("script"))
         data = {"name": self.name.data.strip(), "entity": _clean(self.entity.data) or "general",
                 "direction": self.direction.data, "method": self.method.data, "path": _clean(self.path.data),
                 "data_type": self.data_type.data, "query": self.pairs_data("query"),
@@ -197,18 +234,20 @@ class EndpointForm(RowsForm):
                 "body": self._body(), "records_path": _clean(self.records_path.data) or None,
                 "pagination": pagination, "auth_methods": list(self.auth_methods.data or []) or None,
                 "schema": json.loads(self.schema.data) if _clean(self.schema.data) else None,
-                "description": _clean(self.description.data)}
+                "description": _clean(self.description.data), **scripts_data(self)}
         if _clean(self.key.data):
             data["key"] = self.key.data.strip()
         return data
 
 
-def pagination_choices(current: str | None = None) -> list[SelectChoice]:
-    return choices((k, "None (one request)" if k == "none" else p.label) for k, p in paginations.PAGINATIONS.items()
-                   if k != "script" or current == "script")
+def pagination_choices() -> list[SelectChoice]:
+    return choices((k, "None (one request)" if k == "none" else p.label) for k, p in paginations.PAGINATIONS.items())
 
 
-def endpoint_form(kind: str, methods: list[dict], endpoint: dict | None = None, **kwargs) -> EndpointForm:
+def endpoint_form(kind: str, methods: list[dict], endpoint: dict | None = None, saved: dict | None = None,
+                  **kwargs) -> EndpointForm:
+    """The endpoint form for pagination `kind`; `endpoint` fills it on a GET; `saved` is the endpoint as the
+    definition holds it (its script references stay choosable)."""
     fields = paginations.get(kind).fields
     cls = type("EndpointForm", (EndpointForm,), {"pagination": FormField(_settings_class(fields)),
                                                  "pagination_fields": fields})
@@ -224,9 +263,13 @@ def endpoint_form(kind: str, methods: list[dict], endpoint: dict | None = None, 
             "records_path": endpoint.get("records_path") or "", "pagination_type": kind,
             "pagination": settings_rows(fields, endpoint.get("pagination")),
             "auth_methods": list(endpoint.get("auth_methods") or []),
-            "schema": json.dumps(endpoint["schema"], indent=2) if endpoint.get("schema") else ""}
+            "schema": json.dumps(endpoint["schema"], indent=2) if endpoint.get("schema") else "",
+            **{key: picker.stored(endpoint.get(key)) for key in SCRIPT_KEYS}}
     form = cls(**kwargs)
-    form.pagination_type.choices = pagination_choices(kind)
+    form.pagination_type.choices = pagination_choices()
+    offer_scripts(form, saved)
+    if kind == "script":  # script pagination: its `script` setting is a script select too
+        picker.offer(form.pagination.form["script"], ((saved or {}).get("pagination") or {}).get("script"))
     form.auth_methods.choices = choices((m["key"], m.get("name") or m["key"]) for m in methods)
     if endpoint is not None or not form.pagination_type.data:
         form.pagination_type.data = kind

@@ -14,6 +14,7 @@ from wtforms.validators import Length
 
 from app.connectors.definitions import VAR_KEY_RE
 from app.connectors.forms import _clean, choices
+from app.scripts import picker
 
 # Settings whose blank value means "nothing" rather than "use the default".
 EXPLICIT_EMPTY = {"prefix", "token_prefix", "scope", "page_param", "realm"}
@@ -147,7 +148,9 @@ def _settings_class(fields: list) -> type[Form]:
     attrs: dict = {}
     for f in fields:
         help_text = f.help or ""
-        if f.choices:
+        if f.key == "script":  # script pagination: the company's deployed scripts (choices set by the form)
+            attrs[f.key] = picker.script_field(f.label, description=help_text)
+        elif f.choices:
             attrs[f.key] = SelectField(f.label, choices=choices((c, c) for c in f.choices), default=f.default,
                                        description=help_text)
         elif isinstance(f.default, bool):
@@ -209,4 +212,5 @@ def _check_settings(subform: Form, fields: list) -> None:
             except ValueError as exc:
                 field.errors = [*field.errors, str(exc)]
         elif f.required and f.default in (None, "") and not _clean(field.data):
-            field.errors = [*field.errors, f"Enter the {f.label.lower()}."]
+            verb = "Choose" if isinstance(field, SelectField) else "Enter"
+            field.errors = [*field.errors, f"{verb} the {f.label.lower()}."]

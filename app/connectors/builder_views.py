@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, request, url_for
+from flask_babel import gettext
 
 from app import htmx
 from app.connectors import auth as auth_types
@@ -10,6 +11,7 @@ from app.connectors.definitions import find_endpoint
 from app.connectors.models import InstalledConnector, Instance
 from app.connectors.services import ConnectorServiceError
 from app.connectors.views import _not_editable, _status, bp
+from app.scripts import picker
 from app.tenancy import get_or_404, requires
 
 
@@ -32,8 +34,8 @@ def new():
         except ConnectorServiceError as exc:
             problems = exc.problems
         else:
-            flash(f"{connector.name} is created. Add connector variables if the base URL needs any, then an "
-                  "authentication method.", "success")
+            flash(gettext("%(name)s is created. Add connector variables if the base URL needs any, then an "
+                          "authentication method.", name=connector.name), "success")
             return htmx.redirect(url_for("connectors.builder_variables", connector_id=connector.id))
     return _builder_page("details.html", "details_form", None, _status(), form=form, problems=problems,
                          step="details")
@@ -54,7 +56,7 @@ def builder_details(connector_id: int):
         except ConnectorServiceError as exc:
             problems = exc.problems
         else:
-            flash("Basic details saved.", "success")
+            flash(gettext("Basic details saved."), "success")
             return htmx.redirect(url_for("connectors.builder_details", connector_id=connector.id))
     return _builder_page("details.html", "details_form", connector, _status(), form=form, problems=problems,
                          step="details")
@@ -83,7 +85,7 @@ def builder_variables(connector_id: int):
             except ConnectorServiceError as exc:
                 problems = exc.problems
             else:
-                flash("Connector variables saved.", "success")
+                flash(gettext("Connector variables saved."), "success")
                 return htmx.redirect(url_for("connectors.builder_variables", connector_id=connector.id))
     return _builder_page("variables.html", "variables_form", connector, _status(), form=form, problems=problems,
                          step="variables")
@@ -96,7 +98,8 @@ def builder_auth(connector_id: int):
     connector = get_or_404(InstalledConnector, connector_id)
     if connector.source == "catalog":
         return _not_editable(connector)
-    return _builder_page("auth.html", None, connector, step="auth", types=builder.auth_type_choices(None))
+    return _builder_page("auth.html", None, connector, step="auth", types=builder.auth_type_choices(None),
+                         script_names=picker.names())
 
 
 @bp.route("/<int:connector_id>/builder/auth/new", methods=["GET", "POST"], defaults={"key": None})
@@ -120,9 +123,11 @@ def builder_auth_method(connector_id: int, key: str | None):
         same = existing is not None and existing.get("type") == kind
         method = existing if same else {**builder.method_defaults(kind),
                                         "name": request.form.get("name") or (existing or {}).get("name", "")}
-        form = builder_forms.auth_method_form(kind, choices, method=method, formdata=None)
+        if request.method == "POST":  # the chosen scripts do not depend on the type
+            method = {**method, **{k: request.form[k] for k in builder_forms.SCRIPT_KEYS if k in request.form}}
+        form = builder_forms.auth_method_form(kind, choices, method=method, saved=existing, formdata=None)
     else:
-        form = builder_forms.auth_method_form(kind, choices)
+        form = builder_forms.auth_method_form(kind, choices, saved=existing)
         if not form.row_action(request.form):
             if form.validate():
                 try:
@@ -130,7 +135,7 @@ def builder_auth_method(connector_id: int, key: str | None):
                 except ConnectorServiceError as exc:
                     problems = exc.problems
                 else:
-                    flash(f"Authentication method '{form.name.data.strip()}' saved.", "success")
+                    flash(gettext("Authentication method '%(name)s' saved.", name=form.name.data.strip()), "success")
                     return htmx.redirect(url_for("connectors.builder_auth", connector_id=connector.id) +
                                          f"#method-{saved}")
             status = 422
@@ -146,9 +151,9 @@ def builder_remove_auth(connector_id: int, key: str):
     try:
         builder.remove_auth_method(connector, key)
     except ConnectorServiceError as exc:
-        flash(f"The method was not removed: {' '.join(exc.problems)}", "danger")
+        flash(gettext("The method was not removed: %(problems)s", problems=" ".join(exc.problems)), "danger")
     else:
-        flash("Authentication method removed.", "success")
+        flash(gettext("Authentication method removed."), "success")
     return htmx.redirect(url_for("connectors.builder_auth", connector_id=connector.id))
 
 
@@ -160,7 +165,7 @@ def builder_endpoints(connector_id: int):
     if connector.source == "catalog":
         return _not_editable(connector)
     return _builder_page("endpoints.html", None, connector, step="endpoints",
-                         groups=builder.endpoint_groups(connector.definition or {}))
+                         groups=builder.endpoint_groups(connector.definition or {}), script_names=picker.names())
 
 
 @bp.route("/<int:connector_id>/builder/endpoints/new", methods=["GET", "POST"], defaults={"key": None})
@@ -171,8 +176,9 @@ def builder_endpoint(connector_id: int, key: str | None):
     if connector.source == "catalog":
         return _not_editable(connector)
     if connector.protocol:
-        flash(f"{connector.name} uses {connector.protocol.upper()}, not HTTP: its endpoints hold protocol settings "
-              "the builder does not show. Export the JSON, change it and import it with 'Replace'.", "info")
+        flash(gettext("%(name)s uses %(protocol)s, not HTTP: its endpoints hold protocol settings the builder does "
+                      "not show. Export the JSON, change it and import it with 'Replace'.",
+                      name=connector.name, protocol=connector.protocol.upper()), "info")
         return htmx.redirect(url_for("connectors.builder_endpoints", connector_id=connector.id))
     definition = connector.definition or {}
     methods = definition.get("auth_methods") or []
@@ -184,10 +190,10 @@ def builder_endpoint(connector_id: int, key: str | None):
     if request.method == "GET":
         start = existing or {"direction": "receive", "method": "GET", "data_type": "json", "entity": ""}
         kind = (start.get("pagination") or {}).get("type", "none")
-        form = builder_forms.endpoint_form(kind, methods, endpoint=start, formdata=None)
+        form = builder_forms.endpoint_form(kind, methods, endpoint=start, saved=existing, formdata=None)
     else:
         kind = request.form.get("pagination_type") or "none"
-        form = builder_forms.endpoint_form(kind, methods)
+        form = builder_forms.endpoint_form(kind, methods, saved=existing)
         if not (request.form.get("_refresh") or form.row_action(request.form)):
             if form.validate():
                 try:
@@ -195,7 +201,7 @@ def builder_endpoint(connector_id: int, key: str | None):
                 except ConnectorServiceError as exc:
                     problems = exc.problems
                 else:
-                    flash(f"Endpoint '{form.name.data.strip()}' saved.", "success")
+                    flash(gettext("Endpoint '%(name)s' saved.", name=form.name.data.strip()), "success")
                     return htmx.redirect(url_for("connectors.builder_endpoint", connector_id=connector.id,
                                                  key=saved))
             status = 422
@@ -216,7 +222,7 @@ def builder_duplicate_endpoint(connector_id: int, key: str):
     except ConnectorServiceError as exc:
         flash(" ".join(exc.problems), "danger")
         return htmx.redirect(url_for("connectors.builder_endpoints", connector_id=connector.id))
-    flash("Endpoint copied: rename it and change what differs.", "success")
+    flash(gettext("Endpoint copied: rename it and change what differs."), "success")
     return htmx.redirect(url_for("connectors.builder_endpoint", connector_id=connector.id, key=twin))
 
 
@@ -227,9 +233,9 @@ def builder_remove_endpoint(connector_id: int, key: str):
     try:
         builder.remove_endpoint(connector, key)
     except ConnectorServiceError as exc:
-        flash(f"The endpoint was not removed: {' '.join(exc.problems)}", "danger")
+        flash(gettext("The endpoint was not removed: %(problems)s", problems=" ".join(exc.problems)), "danger")
     else:
-        flash("Endpoint removed.", "success")
+        flash(gettext("Endpoint removed."), "success")
     return htmx.redirect(url_for("connectors.builder_endpoints", connector_id=connector.id))
 
 

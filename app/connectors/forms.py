@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -29,16 +30,17 @@ def _clean(value: Any) -> str:
 
 # -- instances ---------------------------------------------------------------------------------------------
 class InstanceForm(FlaskForm):
-    name = StringField("Instance name", validators=[DataRequired(message="Give the instance a name, e.g. 'Live "
-                                                                          "store'."), Length(max=120)])
-    auth_method = SelectField("Authentication method", choices=[])
-    timeout_seconds = IntegerField("Timeout (seconds)", default=30, validators=[
-        Optional(), NumberRange(1, 600, message="From 1 to 600 seconds.")])
-    retries = SelectField("Retries after a failure", choices=choices([("0", "0"), ("1", "1"), ("2", "2")]), default="2")
-    rate_limit_per_minute = IntegerField("Rate limit (requests per minute)", validators=[
-        Optional(), NumberRange(1, 100_000, message="From 1 to 100,000.")])
-    pool_size = IntegerField("Connection pool (requests at once)", validators=[
-        Optional(), NumberRange(1, 1000, message="From 1 to 1,000.")])
+    name = StringField(_l("Instance name"), validators=[DataRequired(message=_l("Give the instance a name, e.g. 'Live "
+                                                                          "store'.")), Length(max=120)])
+    auth_method = SelectField(_l("Authentication method"), choices=[])
+    timeout_seconds = IntegerField(_l("Timeout (seconds)"), default=30, validators=[
+        Optional(), NumberRange(1, 600, message=_l("From 1 to 600 seconds."))])
+    retries = SelectField(_l("Retries after a failure"), choices=choices([("0", "0"), ("1", "1"), ("2", "2")]),
+                          default="2")
+    rate_limit_per_minute = IntegerField(_l("Rate limit (requests per minute)"), validators=[
+        Optional(), NumberRange(1, 100_000, message=_l("From 1 to 100,000."))])
+    pool_size = IntegerField(_l("Connection pool (requests at once)"), validators=[
+        Optional(), NumberRange(1, 1000, message=_l("From 1 to 1,000."))])
     specs: list[tuple[str, dict, str]] = []  # (field name, variable, "connector" | "auth")
     secrets_set: set[str] = set()
 
@@ -108,9 +110,9 @@ def instance_form(definition: dict, method: dict | None, instance=None, stored: 
 
 # -- Try it --------------------------------------------------------------------------------------------------
 class TryForm(FlaskForm):
-    instance_id = SelectField("Instance", coerce=int, choices=[],
+    instance_id = SelectField(_l("Instance"), coerce=int, choices=[],
                               validate_choice=True)
-    payload = TextAreaField("Payload (JSON or text, optional)", validators=[Length(max=100_000)])
+    payload = TextAreaField(_l("Payload (JSON or text, optional)"), validators=[Length(max=100_000)])
     specs: list[tuple[str, dict]] = []
 
     def values_dict(self) -> dict:
@@ -132,11 +134,11 @@ def try_form(endpoint: dict, instances: list, **kwargs) -> TryForm:
 
 # -- imports -----------------------------------------------------------------------------------------------
 class ImportDefinitionForm(FlaskForm):
-    file = FileField("Connector definition (.json)", validators=[FileRequired(message="Choose a .json file.")])
-    replace = BooleanField("Replace a custom connector with the same key")
+    file = FileField(_l("Connector definition (.json)"), validators=[FileRequired(message="Choose a .json file.")])
+    replace = BooleanField(_l("Replace a custom connector with the same key"))
 
 
 class PostmanImportForm(FlaskForm):
-    file = FileField("Postman collection (v2.1 .json)", validators=[FileRequired(message="Choose the collection's "
+    file = FileField(_l("Postman collection (v2.1 .json)"), validators=[FileRequired(message="Choose the collection's "
                                                                                           ".json file.")])
-    name = StringField("Connector name (optional)", validators=[Optional(), Length(max=120)])
+    name = StringField(_l("Connector name (optional)"), validators=[Optional(), Length(max=120)])

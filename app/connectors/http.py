@@ -144,7 +144,8 @@ class HttpConnector:
         method = instance.auth_method or {"key": "none", "name": "No authentication", "type": "none"}
         self.auth = auth_types.get(method.get("type", "none"))
         self.actx = AuthContext(method=method, values=instance.values, client=client, tokens=instance.tokens,
-                                timeout=float(instance.timeout_seconds or 30), base_url=self.base_url())
+                                timeout=float(instance.timeout_seconds or 30), base_url=self.base_url(),
+                                scripts=scripts)
 
     # -- templating (app/connectors/templating.py) ------------------------------------------------------
     def base_url(self, values: dict | None = None) -> str:
@@ -181,7 +182,7 @@ class HttpConnector:
 
     def _apply_auth(self, request: OutgoingRequest) -> None:
         try:
-            self.auth.apply(self.actx, request)
+            self.auth.authorise(self.actx, request)
         except AuthError as exc:
             raise ConnectorError(f"{self.instance.name}: {self.masker(request).text(str(exc))}") from None
 
@@ -303,7 +304,9 @@ class HttpConnector:
     def _scripted_exchange(self, endpoint: dict, make_request, options: RequestOptions, payload: Payload | None,
                            variables: dict, page: int | None = None):
         """exchange() plus the endpoint's post-request script and the shape's response script (codes 0-3)."""
-        refs = [r for r in (endpoint.get("post_request_script"), options.response_script) if r]
+        self.actx.on_log = options.on_log  # the auth method's scripts log where this request logs
+        refs = [r for r in (self.auth.response_script(self.actx), endpoint.get("post_request_script"),
+                            options.response_script) if r]
         if refs:
             self._runner()  # no script service: refuse before sending anything
         attempts = 1 + max(0, int(options.retries if options.retries is not None else self.instance.retries))
@@ -369,6 +372,7 @@ class HttpConnector:
         """One payload per page; stops on the pagination's rules or the page cap."""
         options = options or RequestOptions()
         self._check_scripts(endpoint)
+        self.actx.on_log = options.on_log
         settings = dict(endpoint.get("pagination") or {"type": "none"})
         pager = paginations.get(settings.get("type"))
         explicit = options.max_pages or settings.get("max_pages")
@@ -444,7 +448,9 @@ class HttpConnector:
                                     "method": "GET", "path": ""}
         endpoint = {**endpoint, "pagination": None}
         variables = {v["key"]: v["default"] for v in endpoint.get("variables") or [] if v.get("default") is not None}
-        response, record = self.exchange(
-            lambda: self.build(endpoint, variables, None, PageStep(), options, self.template_values()), options)
+        response, record, _ = self._scripted_exchange(  # the endpoint's and the method's scripts run, as in a flow
+            endpoint, lambda: self._pre(endpoint, self.build(endpoint, variables, None, PageStep(), options,
+                                                             self.template_values()), None, variables, options),
+            options, None, variables)
         self._check(response, record, options)
         return record

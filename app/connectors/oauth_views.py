@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -79,7 +80,7 @@ def callback():
     target = _safe_next(state.get("next"))
     if request.args.get("error"):
         detail = request.args.get("error_description") or request.args.get("error")
-        flash(f"{instance.name} was not authorised: {detail}", "danger")
+        flash(gettext("%(name)s was not authorised: %(detail)s", name=instance.name, detail=detail), "danger")
         return redirect(target)
     code = request.args.get("code")
     if not code:
@@ -89,5 +90,5 @@ def callback():
     except services.ConnectorServiceError as exc:
         flash(str(exc), "danger")
         return redirect(target)
-    flash(f"{instance.name} is authorised.", "success")
+    flash(gettext("%(name)s is authorised.", name=instance.name), "success")
     return redirect(target)

@@ -66,10 +66,25 @@ class TestResult:
     exchange: Exchange | None = None
 
 
+class WebRuntime(ConnectorRuntime):
+    """A runtime for one web request: closing it also stops the sandbox children its scripts started."""
+
+    def close(self) -> None:
+        super().close()
+        if self.scripts is not None:
+            self.scripts.close()
+
+
 def runtime_for(company_id: int, **kwargs) -> ConnectorRuntime:
-    """A runtime for web-side work (connection tests, OAuth callback) over the request's session."""
-    return ConnectorRuntime(company_id=company_id, redis=get_redis(), session=db.session,
-                            secret_key=current_app.config["SECRET_KEY"], **kwargs)
+    """A runtime for web-side work (connection tests, Try it, OAuth callback) over the request's session, with
+    the company's scripts, so endpoint, authentication and pagination scripts run as they do in a flow run."""
+    from app.scripts.finder import runner_for
+    from app.scripts.services import TEST_TIMEOUT
+
+    runtime = WebRuntime(company_id=company_id, redis=get_redis(), session=db.session,
+                         secret_key=current_app.config["SECRET_KEY"], **kwargs)
+    runtime.scripts = runner_for(company_id, current_app.config, session=db.session, timeout=TEST_TIMEOUT)
+    return runtime
 
 
 # -- connectors ---------------------------------------------------------------------------------------
@@ -365,7 +380,7 @@ def _oauth_context(runtime: ConnectorRuntime, instance: Instance) -> AuthContext
     if method.get("type") != "oauth2_authorization_code":
         raise ConnectorServiceError(f"The instance '{instance.name}' does not use OAuth 2 authorisation code.")
     return AuthContext(method=method, values=resolved.values, client=runtime.client, tokens=resolved.tokens,
-                       timeout=float(resolved.timeout_seconds or 30))
+                       timeout=float(resolved.timeout_seconds or 30), scripts=runtime.scripts)
 
 
 def oauth_authorization_url(instance: Instance, redirect_uri: str, state: str, code_verifier: str | None) -> str:

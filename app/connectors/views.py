@@ -7,6 +7,7 @@ Viewing needs connectors.view; every change (and every request sent to a provide
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, g, request, url_for
+from flask_babel import gettext
 
 from app import htmx
 from app.connectors import builder, builder_try, cards, forms, services
@@ -30,8 +31,8 @@ def _refused(title: str, exc: InUseError, back: str):
 
 
 def _not_editable(connector: InstalledConnector):
-    flash(f"{connector.name} is a prebuilt connector that Weft keeps up to date. Make an editable copy to change "
-          "it.", "info")
+    flash(gettext("%(name)s is a prebuilt connector that Weft keeps up to date. Make an editable copy to change "
+                  "it.", name=connector.name), "info")
     return htmx.redirect(url_for("connectors.detail", connector_id=connector.id))
 
 
@@ -69,9 +70,11 @@ def update(connector_id: int):
     try:
         services.update_connector(connector)
     except ConnectorServiceError as exc:
-        flash(f"{connector.name} was not updated: {' '.join(exc.problems)}", "danger")
+        flash(gettext("%(name)s was not updated: %(problems)s", name=connector.name, problems=" ".join(exc.problems)),
+              "danger")
     else:
-        flash(f"{connector.name} is now version {connector.version}.", "success")
+        flash(gettext("%(name)s is now version %(version)s.", name=connector.name, version=connector.version),
+              "success")
     return htmx.redirect(url_for("connectors.detail", connector_id=connector.id))
 
 
@@ -84,7 +87,8 @@ def copy(connector_id: int):
     except ConnectorServiceError as exc:
         flash(" ".join(exc.problems), "danger")
         return htmx.redirect(url_for("connectors.detail", connector_id=original.id))
-    flash(f"{twin.name} is an editable copy of {original.name}. Its instances are added separately.", "success")
+    flash(gettext("%(copy)s is an editable copy of %(name)s. Its instances are added separately.",
+                  copy=twin.name, name=original.name), "success")
     return htmx.redirect(url_for("connectors.builder_details", connector_id=twin.id))
 
 
@@ -97,7 +101,7 @@ def remove(connector_id: int):
         services.remove_connector(connector)
     except InUseError as exc:
         return _refused(f"{name} cannot be removed yet", exc, url_for("connectors.detail", connector_id=connector.id))
-    flash(f"{name} was removed, with its instances.", "success")
+    flash(gettext("%(name)s was removed, with its instances.", name=name), "success")
     return htmx.redirect(url_for("connectors.index"))
 
 
@@ -120,7 +124,8 @@ def import_definition():
         except ConnectorServiceError as exc:
             problems = exc.problems
         else:
-            flash(f"{connector.name} was {'imported' if created else 'replaced from the file'}.", "success")
+            flash(gettext("%(name)s was imported.", name=connector.name) if created
+                  else gettext("%(name)s was replaced from the file.", name=connector.name), "success")
             return htmx.redirect(url_for("connectors.detail", connector_id=connector.id))
     return _import_page(form, forms.PostmanImportForm(formdata=None), problems, "definition_form", _status())
 
@@ -137,8 +142,9 @@ def import_postman():
             problems = exc.problems
         else:
             definition = connector.definition
-            flash(f"{connector.name} was imported from Postman with {len(definition['endpoints'])} endpoints and "
-                  f"{len(definition['auth_methods'])} authentication method(s). Check them, then add an instance.",
+            flash(gettext("%(name)s was imported from Postman with %(endpoints)d endpoints and %(methods)d "
+                          "authentication method(s). Check them, then add an instance.", name=connector.name,
+                          endpoints=len(definition['endpoints']), methods=len(definition['auth_methods'])),
                   "success")
             for note in notes:
                 flash(note, "warning")
@@ -177,9 +183,11 @@ def add_instance(connector_id: int):
             problems = exc.problems
         else:
             if (method or {}).get("type") == "oauth2_authorization_code":
-                flash(f"{instance.name} is saved. Next, authorise Weft with the provider: press 'Authorise'.", "info")
+                flash(gettext("%(name)s is saved. Next, authorise Weft with the provider: press 'Authorise'.",
+                              name=instance.name), "info")
             else:
-                flash(f"{instance.name} is saved. Use 'Test connection' to check the credentials.", "success")
+                flash(gettext("%(name)s is saved. Use 'Test connection' to check the credentials.",
+                              name=instance.name), "success")
             return htmx.redirect(url_for("connectors.detail", connector_id=connector.id) + f"#instance-{instance.id}")
     return _instance_page(connector, form, method, problems=problems, status=_status())
 
@@ -213,7 +221,7 @@ def edit_instance(instance_id: int):
         except ConnectorServiceError as exc:
             problems = exc.problems
         else:
-            flash(f"{instance.name} is saved.", "success")
+            flash(gettext("%(name)s is saved.", name=instance.name), "success")
             return htmx.redirect(url_for("connectors.detail", connector_id=connector.id) + f"#instance-{instance.id}")
     return _instance_page(connector, form, method, instance, problems, _status(), stored)
 
@@ -250,7 +258,7 @@ def remove_instance(instance_id: int):
     except InUseError as exc:
         return _refused(f"The instance '{name}' cannot be removed yet", exc,
                         url_for("connectors.detail", connector_id=connector_id))
-    flash(f"The instance '{name}' was removed.", "success")
+    flash(gettext("The instance '%(name)s' was removed.", name=name), "success")
     return htmx.redirect(url_for("connectors.detail", connector_id=connector_id))
 
 

@@ -121,6 +121,15 @@ class ShapeContext:
     lookups: Any = None  # app.lookups.services.LookupReader: cross-reference lookups
     caches: Any = None  # app.caches.store.CacheStore: data caches (bound to the run and flow)
     dedupe: Any = None  # app.caches.pools.DedupeService: de-dupe data pools
+    # (level, message, exchange dict): a line with the masked HTTP request it describes (the run log keeps both)
+    exchange_log: Callable[[str, str, dict], None] | None = None
+
+    def log_exchange(self, level: str, message: str, exchange: dict) -> None:
+        """A line about one HTTP request; where the log keeps requests, the request and response go with it."""
+        if self.exchange_log is None:
+            self.log(level, message)
+        else:
+            self.exchange_log(level, message, exchange)
 
     def scope(self, payload: Payload | None = None) -> variables.Scope:
         return variables.Scope(payload=payload.data if payload else None, meta=payload.meta if payload else {},

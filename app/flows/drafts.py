@@ -172,12 +172,15 @@ def checked_draft(flow: Flow, expected_revision, actor) -> FlowVersion:
     return draft
 
 
-def save(draft: FlowVersion, definition: dict, *, undo_label: str | None, actor, whole: bool = False) -> FlowVersion:
-    """Store the new definition (and the old one on the undo stack); one commit, racing saves refused."""
+def save(draft: FlowVersion, definition: dict, *, undo_label: str | None, actor, whole: bool = False,
+         settings_of: str | None = None) -> FlowVersion:
+    """Store the new definition (and the old one on the undo stack); one commit, racing saves refused.
+
+    `settings_of` names a step whose settings this change set, so undoing it puts them back too."""
     if undo_label is not None:
         db.session.add(DraftChange(company_id=draft.company_id, version_id=draft.id, label=undo_label[:200],
                                    definition=copy.deepcopy(draft.definition), whole=whole,
-                                   actor_id=getattr(actor, "id", None)))
+                                   settings_of=settings_of, actor_id=getattr(actor, "id", None)))
     draft.definition = definition
     try:
         db.session.flush()

@@ -4,11 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext
 
 from app.flows import drafts, schedules, shapes, structure
 from app.flows.models import Flow, FlowVersion
+from app.i18n import N_
 
-GROUPS = (("standard", "Standard shapes"), ("advanced", "Advanced shapes"))
+GROUPS = (("standard", N_("Standard shapes")), ("advanced", N_("Advanced shapes")))
 PANELS_BLUEPRINT = "flow_panels"
 
 
@@ -46,7 +48,7 @@ class Node:
 
 def tray() -> list[tuple[str, list[type[shapes.Shape]]]]:
     classes = shapes.latest()
-    return [(title, [c for c in classes if c.group == key]) for key, title in GROUPS
+    return [(gettext(title), [c for c in classes if c.group == key]) for key, title in GROUPS
             if any(c.group == key for c in classes)]
 
 
@@ -66,7 +68,8 @@ def _node(step: dict) -> Node:
     except Exception:  # a summary is decoration: a half-typed setting must not break the whole canvas
         summary = ""
     kind = shape.type
-    node = Node(step=step, id=str(step.get("id")), label=step.get("name") or shape.label, type_label=shape.label,
+    node = Node(step=step, id=str(step.get("id")), label=step.get("name") or gettext(shape.label),
+                type_label=gettext(shape.label),
                 icon=shape.icon, summary=summary, problems=problems, skip=bool(step.get("skip")),
                 note=step.get("note") or "", has_paths=kind in drafts.PATH_SHAPES,
                 can_add_path=kind == "route" or (kind == "branch" and len(paths) < drafts.MAX_BRANCHES),

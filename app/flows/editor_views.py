@@ -6,12 +6,14 @@ stale revision re-renders it as it is now, with a message, instead of applying t
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from app import htmx
 from app.flows import drafts, editor, structure
 from app.flows import versions as version_service
 from app.flows.models import Flow, FlowVersion
+from app.flows.services import AllowanceRefused
 from app.tenancy import can, get_or_404, requires
 
 bp = Blueprint("flow_editor", __name__, url_prefix="/flows")
@@ -163,7 +165,10 @@ def _deploy_context(flow: Flow, problems: list[str] | None = None, message: str 
     if problems is None and draft is not None:
         problems = version_service.deploy_problems(draft.definition)
     changes = version_service.compare(flow.deployed, draft) if draft is not None and flow.deployed else None
-    return {"flow": flow, "draft": draft, "problems": problems or [], "changes": changes, "message": message}
+    # Told before confirming, not only after: the dialog offers no deploy button past the allowance.
+    refusal = version_service.allowance_refusal(flow) if draft is not None and not problems else None
+    return {"flow": flow, "draft": draft, "problems": problems or [], "changes": changes, "message": message,
+            "refusal": refusal}
 
 
 @bp.route("/<int:flow_id>/deploy", methods=["GET", "POST"])
@@ -180,8 +185,12 @@ def deploy(flow_id: int):
     except version_service.DeployRefused as exc:
         return htmx.render("flows/deploy.html", block="deploy_body", status=422,
                            **_deploy_context(flow, problems=exc.problems))
-    hint = "" if flow.enabled else " The flow is disabled: enable it in Settings so its triggers start it."
-    flash(f"Version {deployed.number} is deployed; version {flow.draft.number} is the new draft.{hint}", "success")
+    except AllowanceRefused:
+        return htmx.render("flows/deploy.html", block="deploy_body", status=422, **_deploy_context(flow))
+    hint = "" if flow.enabled else " " + gettext(
+        "The flow is disabled: enable it in Settings so its triggers start it.")
+    flash(gettext("Version %(deployed)s is deployed; version %(draft)s is the new draft.",
+                  deployed=deployed.number, draft=flow.draft.number) + hint, "success")
     return htmx.redirect(url_for("flows.detail", flow_id=flow.id))
 
 
@@ -205,8 +214,8 @@ def restore(flow_id: int, number: int):
     except drafts.DraftError as exc:
         flash(str(exc), "warning")
     else:
-        flash(f"Version {number} is now the draft. Undo (Ctrl+Z) takes the restore back; "
-              "the flow variables came with it.", "success")
+        flash(gettext("Version %(number)s is now the draft. Undo (Ctrl+Z) takes the restore back; "
+                      "the flow variables came with it.", number=number), "success")
     return htmx.redirect(url_for("flows.detail", flow_id=flow.id))
 
 

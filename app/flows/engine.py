@@ -329,6 +329,12 @@ class Engine:
             record.operations += n
 
         env = self.env
+        # A log that keeps HTTP requests with their lines (runs.logbook.Logbook) has log_exchange.
+        keeper = getattr(env.log, "log_exchange", None)
+
+        def log_exchange(level: str, message: str, exchange: dict) -> None:
+            keeper(level, message, exchange, step=step)
+
         return ShapeContext(
             config=step.get("config") or {}, bucket=bucket, log=log, flow_variables=env.flow_variables,
             now=env.now, company_id=env.company_id, run_id=env.run_id, flow_id=env.flow_id,
@@ -337,7 +343,7 @@ class Engine:
             deadline=time.monotonic() + env.step_timeout, redis=env.redis, connectors=env.connectors,
             operations=count_operations, start_child_run=env.start_child_run, notify=env.notify,
             track=env.track, callback_respond=env.callback_respond, scripts=env.scripts, lookups=env.lookups,
-            caches=env.caches, dedupe=env.dedupe)
+            caches=env.caches, dedupe=env.dedupe, exchange_log=log_exchange if keeper else None)
 
 
 @dataclass

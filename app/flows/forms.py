@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -23,16 +24,16 @@ from app.flows import labels as label_service
 from app.flows.models import PRIORITY_LABELS
 from app.flows.shapes.manual_payload import FORMATS, MAX_CHARS
 
-VARIABLE_TYPES = {"string": "Text", "number": "Number", "boolean": "True/false", "json": "JSON"}
+VARIABLE_TYPES = {"string": _l("Text"), "number": _l("Number"), "boolean": _l("True/false"), "json": "JSON"}
 VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,59}$")
 EXTENSIONS = {"json": "json", "xml": "xml", "csv": "csv", "txt": "text"}
 
 
 class RunWithPayloadForm(FlaskForm):
-    payload = TextAreaField("Payload", validators=[Optional(), Length(max=MAX_CHARS)],
-                            description="JSON, XML, CSV or plain text, up to 100,000 characters.")
-    file = FileField("…or upload a file")
-    format = SelectField("Format", choices=[SelectChoice(f, f.upper()) for f in FORMATS], default="json")
+    payload = TextAreaField(_l("Payload"), validators=[Optional(), Length(max=MAX_CHARS)],
+                            description=_l("JSON, XML, CSV or plain text, up to 100,000 characters."))
+    file = FileField(_l("…or upload a file"))
+    format = SelectField(_l("Format"), choices=[SelectChoice(f, f.upper()) for f in FORMATS], default="json")
     version = HiddenField()
 
     def validate_payload(self, field):
@@ -99,48 +100,71 @@ def show_value(kind: str, value) -> str:
 
 
 class NewFlowForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the flow a name."), Length(max=120)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the flow a name.")), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
 
 
 class RenameForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the flow a name."), Length(max=120)])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the flow a name.")), Length(max=120)])
+
+
+class DuplicateForm(FlaskForm):
+    company = SelectField(_l("Copy into"), coerce=int, validate_choice=False,
+                          description=_l("This company, or another company you manage."))
+    name = StringField(_l("Name of the copy"), validators=[Optional(), Length(max=120)],
+                       description=_l("Empty: “Copy of …” here, or the same name in another company."))
 
 
 class SettingsForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the flow a name."), Length(max=120)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
-    priority = SelectField("Queue priority", choices=[SelectChoice(k, v) for k, v in PRIORITY_LABELS.items()],
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the flow a name.")), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    priority = SelectField(_l("Queue priority"), choices=[SelectChoice(k, v) for k, v in PRIORITY_LABELS.items()],
                            default="medium",
-                           description="Waiting runs start in priority order, oldest first within a priority.")
-    enabled = BooleanField("Enabled", description="Deployed and enabled flows start from their triggers.")
+                           description=_l("Waiting runs start in priority order, oldest first within a priority."))
+    enabled = BooleanField(_l("Enabled"), description=_l("Deployed and enabled flows start from their triggers."))
     use_queued_time = BooleanField(
-        "Use queued time", description="Relative dates (“in the last 2 hours”) count from when the run was queued, "
-                                       "not from when each step runs.")
+        _l("Use queued time"),
+                description=_l("Relative dates (“in the last 2 hours”) count from when the run was queued, "
+                                       "not from when each step runs."))
     concurrency_limit = IntegerField(
-        "Runs of this flow at once", validators=[Optional(), NumberRange(1, 100, "Between 1 and 100, or empty.")],
-        description="Empty: only your plan's concurrency applies. 1 makes runs of this flow wait for each other.")
-    retry_failed_runs = SelectField("Retry failed runs", coerce=int, default=0, choices=[
-        SelectChoice(0, "Do not retry"), SelectChoice(1, "Retry once"), SelectChoice(2, "Retry up to 2 times"),
-        SelectChoice(3, "Retry up to 3 times")],
-        description="A failed run starts again from the same input.")
+        _l("Runs of this flow at once"), validators=[Optional(), NumberRange(1, 100,
+                                                                             _l("Between 1 and 100, or empty."))],
+        description=_l("Empty: only your plan's concurrency applies. 1 makes runs of this flow wait for each other."))
+    retry_failed_runs = SelectField(_l("Retry failed runs"), coerce=int, default=0, choices=[
+        SelectChoice(0, _l("Do not retry")), SelectChoice(1, _l("Retry once")),
+        SelectChoice(2, _l("Retry up to 2 times")), SelectChoice(3, _l("Retry up to 3 times"))],
+        description=_l("A failed run starts again from the same input."))
     run_timeout_minutes = IntegerField(
-        "Run timeout (minutes)", validators=[Optional(), NumberRange(1, 24 * 60, "Between 1 and 1440, or empty.")],
-        description="Stop a run that takes longer than this. Empty: no limit besides each shape's own.")
-    failure_groups = SelectMultipleField("Email these notification groups when a run fails", coerce=int,
+        _l("Run timeout (minutes)"), validators=[Optional(), NumberRange(1, 24 * 60,
+                                                                         _l("Between 1 and 1440, or empty."))],
+        description=_l("Stop a run that takes longer than this. Empty: no limit besides each shape's own."))
+    failure_groups = SelectMultipleField(_l("Email these notification groups when a run fails"), coerce=int,
                                          choices=[], validate_choice=False)
+    failure_emails = TextAreaField(
+        _l("…and these email addresses"), validators=[Optional(), Length(max=10_000)],
+        description=_l("Separate addresses with commas, spaces or new lines. People outside Weft can be emailed too."))
+    emails: tuple = ()  # the addresses, checked and normalised, once the form validates
+
+    def validate_failure_emails(self, field):
+        from app.insights.notifications import MAX_RECIPIENTS, parse_emails
+
+        self.emails, problems = parse_emails(field.data or "")
+        if problems:
+            raise ValidationError("Not a valid email address: " + "; ".join(problems))
+        if len(self.emails) > MAX_RECIPIENTS:
+            raise ValidationError(f"Failure emails can go to at most {MAX_RECIPIENTS} addresses.")
 
 
 class LabelForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the label a name."),
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the label a name.")),
                                            Length(max=label_service.NAME_MAX)])
-    colour = RadioField("Colour", choices=[SelectChoice(k, v) for k, v in label_service.COLOURS.items()],
+    colour = RadioField(_l("Colour"), choices=[SelectChoice(k, v) for k, v in label_service.COLOURS.items()],
                         default="#0d6efd",
-                        validators=[DataRequired("Choose a colour.")])
+                        validators=[DataRequired(_l("Choose a colour."))])
 
 
 class AssignLabelsForm(FlaskForm):
-    labels = SelectMultipleField("Labels", coerce=int, choices=[], validate_choice=False)
+    labels = SelectMultipleField(_l("Labels"), coerce=int, choices=[], validate_choice=False)
 
 
 class VariableRows:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,7 +12,8 @@ from app.tenancy import TenantMixin
 from app.timeutil import utcnow
 
 PRIORITIES = {"highest": 1, "high": 2, "medium": 3, "low": 4, "lowest": 5}
-PRIORITY_LABELS = {"highest": "Highest", "high": "High", "medium": "Regular", "low": "Low", "lowest": "Lowest"}
+PRIORITY_LABELS = {"highest": _l("Highest"), "high": _l("High"), "medium": _l("Regular"), "low": _l("Low"),
+                   "lowest": _l("Lowest")}
 
 # Both sides are scoped to one company by the services that assign labels.
 flow_label = Table(
@@ -49,6 +51,8 @@ class Flow(TenantMixin, db.Model):
     retry_failed_runs: Mapped[int] = mapped_column(default=0)
     # NotificationGroup ids emailed when a run fails.
     failure_group_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # Addresses typed in the flow settings, emailed with those groups when a run fails (lower-cased).
+    failure_emails: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -116,5 +120,7 @@ class DraftChange(TenantMixin, db.Model):
     definition: Mapped[dict] = mapped_column(JSON)
     # A restore replaces everything, so undoing it does too; other undos keep today's shape settings.
     whole: Mapped[bool] = mapped_column(default=False)
+    # A change to one shape's settings (auto-map): undo puts that shape's settings back as well.
+    settings_of: Mapped[str | None] = mapped_column(String(20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

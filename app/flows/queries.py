@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
@@ -12,8 +13,8 @@ from app.flows.models import Flow, FlowVersion, Label, flow_label
 from app.tenancy import scoped
 
 PAGE_SIZE = 25
-FILTERS = {"": "All flows", "deployed": "Deployed", "undeployed": "Not deployed", "enabled": "Enabled",
-           "disabled": "Disabled"}
+FILTERS = {"": _l("All flows"), "deployed": _l("Deployed"), "undeployed": _l("Not deployed"), "enabled": _l("Enabled"),
+           "disabled": _l("Disabled")}
 
 
 def count_flows() -> int:

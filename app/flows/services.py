@@ -9,7 +9,7 @@ from app.extensions import db
 from app.flows import shapes
 from app.flows.models import PRIORITIES, Flow, FlowVersion
 from app.flows.shapes.try_catch import validate_placement
-from app.tenancy import scoped
+from app.tenancy import acting_as, scoped
 from app.timeutil import utcnow
 
 NAME_MAX = 120
@@ -24,6 +24,20 @@ class DefinitionError(ValueError):
 
 class FlowError(ValueError):
     """A flow change was refused; the message is meant for the user."""
+
+
+class AllowanceRefused(FlowError):
+    """Deploying or enabling would go past the company's tier allowance (deployed flows or connectors)."""
+
+
+def check_enable(flow: Flow) -> None:
+    """Refuse switching on a disabled flow when its deployed version would go past an allowance."""
+    from app.companies.allowances import check_can_enable
+    from app.companies.models import Company
+
+    message = check_can_enable(db.session.get(Company, flow.company_id), flow)
+    if message:
+        raise AllowanceRefused(message)
 
 
 def validate_definition(definition: dict) -> list[str]:
@@ -97,6 +111,8 @@ def rename(flow: Flow, name: str) -> Flow:
 
 
 def set_enabled(flow: Flow, enabled: bool) -> Flow:
+    if enabled and not flow.enabled:
+        check_enable(flow)
     flow.enabled = bool(enabled)
     db.session.commit()
     return flow
@@ -104,9 +120,12 @@ def set_enabled(flow: Flow, enabled: bool) -> Flow:
 
 def update_settings(flow: Flow, *, name: str, description: str | None, priority: str, use_queued_time: bool,
                     concurrency_limit: int | None, retry_failed_runs: int, run_timeout_seconds: int | None,
-                    failure_group_ids: list[int], enabled: bool | None = None) -> Flow:
-    """The settings drawer. `enabled` None leaves it alone (for users who may not enable flows)."""
+                    failure_group_ids: list[int], failure_emails: list[str] | None = None,
+                    enabled: bool | None = None) -> Flow:
+    """The settings drawer. `enabled` None leaves it alone (for users who may not enable flows).
+    `failure_emails` are addresses already checked (forms.SettingsForm); None leaves them alone."""
     from app.insights.models import NotificationGroup
+    from app.insights.notifications import MAX_RECIPIENTS
 
     if priority not in PRIORITIES:
         raise FlowError("Choose a queue priority.")
@@ -122,6 +141,10 @@ def update_settings(flow: Flow, *, name: str, description: str | None, priority:
                                        .with_only_columns(NotificationGroup.id)).scalars())
         if found != set(ids):
             raise FlowError("One of the chosen notification groups no longer exists; choose again.")
+    if failure_emails is not None and len(failure_emails) > MAX_RECIPIENTS:
+        raise FlowError(f"Failure emails can go to at most {MAX_RECIPIENTS} addresses.")
+    if enabled and not flow.enabled:
+        check_enable(flow)
     flow.name = _clean_name(name)
     flow.description = (description or "").strip() or None
     flow.priority = priority
@@ -130,6 +153,8 @@ def update_settings(flow: Flow, *, name: str, description: str | None, priority:
     flow.retry_failed_runs = int(retry_failed_runs or 0)
     flow.run_timeout_seconds = run_timeout_seconds
     flow.failure_group_ids = ids
+    if failure_emails is not None:
+        flow.failure_emails = list(dict.fromkeys(e.strip().lower() for e in failure_emails if e.strip()))
     if enabled is not None:
         flow.enabled = bool(enabled)
     db.session.commit()
@@ -148,34 +173,54 @@ def _copy_name(company_id: int, name: str) -> str:
     return f"{base} ({number})"[:NAME_MAX]
 
 
-def duplicate(flow: Flow, actor, name: str | None = None) -> Flow:
-    """A disabled, undeployed copy inside the same company: every shape and the whole structure (the draft,
-    else the deployed version), the settings, labels, schedules, and new webhooks/callbacks of the same
-    names. Connector shapes keep their instances, which belong to this company too."""
+def _name_in(company_id: int, name: str) -> str:
+    """A copy in another company keeps its name unless a flow there has it already."""
+    taken = db.session.execute(select(Flow.id).where(Flow.company_id == company_id, Flow.name == name)).first()
+    return _copy_name(company_id, name) if taken else name
+
+
+def duplicate(flow: Flow, actor, name: str | None = None, target=None) -> tuple[Flow, list[str]]:
+    """A disabled, undeployed copy: every shape and the whole structure (the draft, else the deployed
+    version), the settings, labels, schedules, and new webhooks/callbacks of the same names.
+
+    Inside the company, connector shapes keep their instances. Into another company (`target`, one the
+    caller checked the user may edit flows in), references are remapped there by name or cleared
+    (app.flows.copying); returns the copy and a line for each reference cleared."""
     from app.api import services as trigger_services
+    from app.flows import copying
 
     source = flow.draft or flow.deployed
     definition = copy.deepcopy(source.definition if source else EMPTY_DEFINITION)
+    company_id = target.id if target is not None else flow.company_id
+    group_ids, labels, cleared = list(flow.failure_group_ids or []), list(flow.labels), []
+    if company_id != flow.company_id:
+        rebased = copying.rebase(definition, flow.company_id, company_id)
+        group_ids, labels, settings_cleared = copying.settings_in(flow, company_id)
+        definition, cleared = rebased.definition, rebased.cleared + settings_cleared
+        default_name = _name_in(company_id, flow.name)
+    else:
+        default_name = _copy_name(company_id, flow.name)
     # Not create_flow: it refuses definitions with problems, and a half-built flow must still be copyable.
-    new_name = _clean_name(name) if name else _copy_name(flow.company_id, flow.name)
-    copy_flow = Flow(company_id=flow.company_id, name=new_name,
+    copy_flow = Flow(company_id=company_id, name=_clean_name(name) if name else default_name,
                      description=flow.description, enabled=False, priority=flow.priority,
                      use_queued_time=flow.use_queued_time, concurrency_limit=flow.concurrency_limit,
                      run_timeout_seconds=flow.run_timeout_seconds, retry_failed_runs=flow.retry_failed_runs,
-                     failure_group_ids=list(flow.failure_group_ids or []), labels=list(flow.labels))
+                     failure_group_ids=group_ids, failure_emails=list(flow.failure_emails or []), labels=labels)
     db.session.add(copy_flow)
     db.session.flush()
-    copy_flow.versions.append(FlowVersion(company_id=flow.company_id, number=1, status="draft",
+    copy_flow.versions.append(FlowVersion(company_id=company_id, number=1, status="draft",
                                           definition=definition, created_by_id=getattr(actor, "id", None)))
     db.session.commit()
+    with acting_as(flow.company_id):
+        webhooks, callbacks = trigger_services.webhooks_of(flow), trigger_services.callbacks_of(flow)
     # Copies get their own URLs and signatures: sharing a webhook between two flows would start both.
-    for hook in trigger_services.webhooks_of(flow):
+    for hook in webhooks:
         trigger_services.update_webhook(trigger_services.create_webhook(copy_flow, hook.name), name=hook.name,
                                         status=hook.response_status, body=hook.response_body,
                                         fmt=hook.response_format, enabled=hook.enabled)
-    for hook in trigger_services.callbacks_of(flow):
+    for hook in callbacks:
         trigger_services.create_callback(copy_flow, hook.name, hook.response_format, hook.timeout_seconds)
-    return copy_flow
+    return copy_flow, cleared
 
 
 def active_runs(flow: Flow) -> int:

@@ -21,7 +21,8 @@ def _form(flow: Flow, formdata=None) -> SettingsForm:
             "use_queued_time": flow.use_queued_time, "concurrency_limit": flow.concurrency_limit,
             "retry_failed_runs": flow.retry_failed_runs or 0,
             "run_timeout_minutes": -(-flow.run_timeout_seconds // 60) if flow.run_timeout_seconds else None,
-            "failure_groups": list(flow.failure_group_ids or [])}
+            "failure_groups": list(flow.failure_group_ids or []),
+            "failure_emails": "\n".join(flow.failure_emails or [])}
     # A posted form stands alone: a field left out means empty, never "keep the stored value".
     form = SettingsForm(formdata=formdata) if formdata is not None else SettingsForm(formdata=None, data=data)
     form.failure_groups.choices = [SelectChoice(g.id, g.name) for g in queries.notification_groups()]
@@ -57,7 +58,7 @@ def settings(flow_id: int):
                 use_queued_time=form.use_queued_time.data, concurrency_limit=form.concurrency_limit.data,
                 retry_failed_runs=form.retry_failed_runs.data,
                 run_timeout_seconds=form.run_timeout_minutes.data * 60 if form.run_timeout_minutes.data else None,
-                failure_group_ids=form.failure_groups.data or [],
+                failure_group_ids=form.failure_groups.data or [], failure_emails=list(form.emails),
                 enabled=form.enabled.data if can("flows", "deploy") else None)
         except services.FlowError as exc:
             form.form_errors.append(str(exc))

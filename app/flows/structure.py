@@ -166,19 +166,20 @@ def undo(flow: Flow, *, expected_revision, actor) -> tuple[FlowVersion, str]:
     if change is None:
         raise drafts.DraftError("There is nothing to undo.")
     previous = drafts.normalise(change.definition)
-    restored = previous if change.whole else _structure_only(previous, draft.definition)
+    restored = previous if change.whole else _structure_only(previous, draft.definition, keep=change.settings_of)
     db.session.delete(change)
     drafts.save(draft, restored, undo_label=None, actor=actor)
     return draft, change.label
 
 
-def _structure_only(previous: dict, current: dict) -> dict:
-    """The previous arrangement of steps with today's settings of every step and path present in both."""
+def _structure_only(previous: dict, current: dict, keep: str | None = None) -> dict:
+    """The previous arrangement of steps with today's settings of every step and path present in both
+    (except step `keep`, whose settings the undone change made: it gets its previous settings back)."""
     result = copy.deepcopy(previous)
     now_steps = {s["id"]: s for s in drafts.walk(current.get("steps") or [])}
     for step in drafts.walk(result.get("steps") or []):
         now = now_steps.get(step["id"])
-        if now is None:
+        if now is None or step["id"] == keep:
             continue
         step["config"] = copy.deepcopy(now.get("config") or {})
         drafts.set_or_drop(step, "name", now.get("name"))

@@ -5,15 +5,16 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
 
 from app.extensions import db
 from app.flows import diffing, drafts, shapes, structure, variables
 from app.flows.models import DraftChange, Flow, FlowVersion
-from app.flows.services import DefinitionError, validate_definition
+from app.flows.services import AllowanceRefused, DefinitionError, validate_definition
 from app.timeutil import utcnow
 
-STATUS_LABELS = {"draft": "Draft", "deployed": "Deployed", "inactive": "Inactive"}
+STATUS_LABELS = {"draft": _l("Draft"), "deployed": _l("Deployed"), "inactive": _l("Inactive")}
 
 
 class DeployRefused(DefinitionError):
@@ -65,12 +66,23 @@ def deploy_problems(definition: dict) -> list[str]:
     return problems
 
 
+def allowance_refusal(flow: Flow) -> str | None:
+    """Why deploying the draft of this (enabled) flow would go past the company's allowance, else None."""
+    from app.companies.allowances import check_can_deploy
+    from app.companies.models import Company
+
+    return check_can_deploy(db.session.get(Company, flow.company_id), flow)
+
+
 def deploy(flow: Flow, *, expected_revision, actor) -> FlowVersion:
     """Freeze the draft as the deployed version and start a new draft from it."""
     draft = drafts.checked_draft(flow, expected_revision, actor)
     problems = deploy_problems(draft.definition)
     if problems:
         raise DeployRefused(problems)
+    refusal = allowance_refusal(flow)
+    if refusal:
+        raise AllowanceRefused(refusal)
     now = utcnow()
     previous = flow.deployed
     if previous is not None:

@@ -2,13 +2,23 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from wtforms.fields import SelectChoice
 
 from app import htmx
-from app.flows import labels, queries, services
+from app.companies import access
+from app.flows import copying, labels, queries, services
 from app.flows import versions as version_service
-from app.flows.forms import AssignLabelsForm, LabelForm, NewFlowForm, RenameForm, RunWithPayloadForm, parse_value
+from app.flows.forms import (
+    AssignLabelsForm,
+    DuplicateForm,
+    LabelForm,
+    NewFlowForm,
+    RenameForm,
+    RunWithPayloadForm,
+    parse_value,
+)
 from app.flows.models import Flow, FlowVersion, Label
 from app.runs import queries as run_queries
 from app.runs import services as run_services
@@ -53,7 +63,7 @@ def new():
     except services.FlowError as exc:
         form.name.errors = [str(exc)]
         return htmx.render("flows/new.html", block="new_form", status=422, form=form)
-    flash(f"“{flow.name}” is ready: drag shapes from the tray to build it.", "success")
+    flash(gettext("“%(name)s” is ready: drag shapes from the tray to build it.", name=flow.name), "success")
     return htmx.redirect(url_for("flows.detail", flow_id=flow.id))
 
 
@@ -68,31 +78,82 @@ def rename(flow_id: int):
         except services.FlowError as exc:
             form.name.errors = [str(exc)]
         else:
-            flash(f"Renamed to “{flow.name}”.", "success")
+            flash(gettext("Renamed to “%(name)s”.", name=flow.name), "success")
             return htmx.redirect(_next_url(url_for("flows.index")))
     status = 422 if request.method == "POST" else 200
     return htmx.render("flows/rename.html", block="rename_form", status=status, flow=flow, form=form,
                        next=_next_url(url_for("flows.index")))
 
 
-@bp.route("/<int:flow_id>/duplicate", methods=["POST"])
+def _duplicate_dialog(flow: Flow, form: DuplicateForm, targets: list, status: int = 200):
+    return htmx.render("flows/duplicate.html", block="duplicate_form", status=status, flow=flow, form=form,
+                       targets=targets, next=_next_url(url_for("flows.index")))
+
+
+@bp.route("/<int:flow_id>/duplicate", methods=["GET", "POST"])
 @requires("flows", "edit")
 def duplicate(flow_id: int):
+    """Copy into this company, or (partners) into another company the user may edit flows in."""
     flow = get_or_404(Flow, flow_id)
-    copy = services.duplicate(flow, current_user)
-    flash(f"“{copy.name}” is a copy of “{flow.name}”: a disabled draft. Its connector shapes use the same "
-          "instances; check them, then deploy and enable the copy when it is ready.", "success")
-    return htmx.redirect(url_for("flows.detail", flow_id=copy.id))
+    targets = copying.target_companies(current_user, g.company)
+    form = DuplicateForm(formdata=None, data={"company": g.company.id}) if request.method == "GET" \
+        else DuplicateForm()
+    form.company.choices = [SelectChoice(c.id, c.name) for c in targets]
+    if request.method == "GET":
+        return _duplicate_dialog(flow, form, targets)
+    if not form.validate():
+        return _duplicate_dialog(flow, form, targets, status=422)
+    target = next((c for c in targets if c.id == (form.company.data or g.company.id)), None)
+    if target is None:
+        # Not offered: a company the user cannot reach at all is a 404 like any other company's page;
+        # one they can reach but may not edit flows in (their role or its tier) is a 403.
+        reachable = {current_user.company_id, *(c.id for c in access.accessible(current_user))}
+        abort(403 if form.company.data in reachable else 404)
+    try:
+        copy, cleared = services.duplicate(flow, current_user, name=form.name.data, target=target)
+    except services.FlowError as exc:
+        form.name.errors = [str(exc)]
+        return _duplicate_dialog(flow, form, targets, status=422)
+    if target.id == g.company.id:
+        flash(gettext("“%(copy)s” is a copy of “%(name)s”: a disabled draft. Its connector shapes use the same "
+                      "instances; check them, then deploy and enable the copy when it is ready.",
+                      copy=copy.name, name=flow.name), "success")
+        return htmx.redirect(url_for("flows.detail", flow_id=copy.id))
+    message = gettext("“%(copy)s” is a copy of “%(name)s” in %(company)s: a disabled draft.",
+                      copy=copy.name, name=flow.name, company=target.name)
+    if cleared:
+        message += " " + ngettext(
+            "%(num)d setting pointed at something %(company)s does not have, so it was cleared; "
+            "set it up before deploying: %(settings)s.",
+            "%(num)d settings pointed at something %(company)s does not have, so they were cleared; "
+            "set them up before deploying: %(settings)s.",
+            len(cleared), company=target.name, settings="; ".join(cleared))
+        if any("connector instance" in line for line in cleared):
+            message += " " + gettext("Install the connector in %(company)s and add an instance before choosing it.",
+                                     company=target.name)
+    else:
+        message += " " + gettext("Everything it uses was found there by name; check it, then deploy and enable it.")
+    flash(message, "warning" if cleared else "success")
+    # The company link switches the user into the target company and lands on the copy.
+    return htmx.redirect(url_for("flows.detail", flow_id=copy.id, company=target.id))
 
 
 @bp.route("/<int:flow_id>/enabled", methods=["POST"])
 @requires("flows", "deploy")
 def toggle_enabled(flow_id: int):
     flow = get_or_404(Flow, flow_id)
-    services.set_enabled(flow, request.form.get("enabled") in ("1", "on", "true", "y"))
+    try:
+        services.set_enabled(flow, request.form.get("enabled") in ("1", "on", "true", "y"))
+    except services.AllowanceRefused as exc:
+        if htmx.is_fragment():  # the row comes back switched off, with the reason under the switch
+            return htmx.render("flows/_flow_row.html", status=422, row=queries.row_for(flow), refusal=str(exc),
+                               next=_next_url(url_for("flows.index")))
+        flash(str(exc), "danger")
+        return htmx.redirect(_next_url(url_for("flows.index")))
     if htmx.is_fragment():
         return htmx.render("flows/_flow_row.html", row=queries.row_for(flow), next=_next_url(url_for("flows.index")))
-    flash(f"“{flow.name}” is {'enabled' if flow.enabled else 'disabled'}.", "success")
+    flash(gettext("“%(name)s” is enabled.", name=flow.name) if flow.enabled
+          else gettext("“%(name)s” is disabled.", name=flow.name), "success")
     return htmx.redirect(_next_url(url_for("flows.index")))
 
 
@@ -106,7 +167,7 @@ def delete(flow_id: int):
     except services.FlowError as exc:
         flash(str(exc), "danger")
     else:
-        flash(f"“{name}” was deleted.", "success")
+        flash(gettext("“%(name)s” was deleted.", name=name), "success")
     return htmx.redirect(_next_url(url_for("flows.index")))
 
 

@@ -1,6 +1,7 @@
 """Insights forms: a notification group (name, and recipients typed in or picked from the company's users)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -9,9 +10,9 @@ from app.insights.notifications import MAX_RECIPIENTS, parse_emails
 
 
 class NotificationGroupForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(message="Give the group a name."), Length(max=120)])
-    users = SelectMultipleField("Company users", choices=[], validate_choice=True)
-    emails = TextAreaField("Other email addresses", validators=[Length(max=10_000)])
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the group a name.")), Length(max=120)])
+    users = SelectMultipleField(_l("Company users"), choices=[], validate_choice=True)
+    emails = TextAreaField(_l("Other email addresses"), validators=[Length(max=10_000)])
 
     def __init__(self, *args, user_emails: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)

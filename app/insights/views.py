@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, request, url_for
+from flask_babel import gettext
 
 from app import htmx
 from app.accounts.models import User
@@ -63,7 +64,7 @@ def _save(group: NotificationGroup | None):
         except notifications.GroupError as exc:
             form.name.errors = [*form.name.errors, str(exc)]
         else:
-            flash(f"Notification group '{saved.name}' saved.", "success")
+            flash(gettext("Notification group '%(name)s' saved.", name=saved.name), "success")
             return htmx.redirect(url_for("insights.index"))
     return _page(form, group, status=422)
 
@@ -74,6 +75,6 @@ def delete(group_id: int):
     group = get_or_404(NotificationGroup, group_id)
     name = group.name
     notifications.delete_group(group)
-    flash(f"Notification group '{name}' deleted.", "success")
+    flash(gettext("Notification group '%(name)s' deleted.", name=name), "success")
     return htmx.redirect(url_for("insights.index"))
 

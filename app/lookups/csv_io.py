@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from app import audit
+from app import audit, csv_files
 from app.extensions import db
 from app.lookups.models import VALUE_MAX, LookupRow, LookupTable
 
-MAX_BYTES = 5 * 1024 * 1024
 HEADERS = ("left_value", "right_value")
 MAX_REPORTED = 200
 
@@ -44,23 +43,12 @@ def export_csv(table: LookupTable) -> str:
     return out.getvalue()
 
 
-def _decode(raw: bytes) -> str | None:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
 def import_csv(table: LookupTable, raw: bytes, actor=None) -> ImportReport:
     report = ImportReport()
-    if len(raw) > MAX_BYTES:
-        report.problem = f"The file is {len(raw) / 1024 / 1024:.1f} MB; the limit is 5 MB. Split it into smaller files."
-        return report
-    text = _decode(raw)
-    if text is None:
-        report.problem = "The file is not text in UTF-8: save it as “CSV UTF-8” and try again."
+    try:
+        text = csv_files.read_upload(raw)
+    except csv_files.CsvFileError as exc:
+        report.problem = str(exc)
         return report
     reader = csv.reader(io.StringIO(text, newline=""))
     try:

@@ -14,7 +14,7 @@ from app import audit
 from app.extensions import db
 from app.flows.variables import MISSING
 from app.lookups.models import DIRECTIONS, VALUE_MAX, LookupRow, LookupTable
-from app.scripts.usage import walk_steps
+from app.scripts.usage import deployed_steps, map_transforms
 from app.tenancy import scoped
 
 NAME_MAX = 120
@@ -130,22 +130,11 @@ def delete_table(table: LookupTable, actor=None) -> None:
 
 def flows_using(table: LookupTable) -> list[FlowUse]:
     """Deployed flows whose map rules read this table (by id or name) in a cross-reference transform."""
-    from app.flows.models import Flow, FlowVersion
-
     names = {str(table.id), table.name}
-    found = []
-    rows = db.session.execute(select(FlowVersion.definition, Flow.id, Flow.name)
-                              .join(Flow, Flow.id == FlowVersion.flow_id)
-                              .where(FlowVersion.company_id == table.company_id, FlowVersion.status == "deployed"))
-    for definition, flow_id, flow_name in rows:
-        for step in walk_steps((definition or {}).get("steps") or []):
-            if step.get("type") != "map":
-                continue
-            for rule in (step.get("config") or {}).get("rules") or []:
-                for transform in (rule.get("transforms") or []) if isinstance(rule, dict) else []:
-                    if (isinstance(transform, dict) and transform.get("fn") == "cross_reference"
-                            and str((transform.get("params") or {}).get("table", "")).strip() in names):
-                        found.append(FlowUse(flow_id, flow_name))
+    found = [FlowUse(flow_id, flow_name) for flow_id, flow_name, step in deployed_steps(table.company_id)
+             for transform in map_transforms(step)
+             if transform.get("fn") == "cross_reference"
+             and str((transform.get("params") or {}).get("table", "")).strip() in names]
     return list(dict.fromkeys(found))
 
 

@@ -1,10 +1,11 @@
 """Cross-reference lookup pages: the list, a new table, one table with inline rows, CSV import and export."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, request, url_for
+from flask import Blueprint, abort, flash, g, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
-from app import htmx
+from app import csv_files, htmx
 from app.lookups import csv_io, services
 from app.lookups.forms import ImportForm, RowForm, TableForm
 from app.lookups.models import LookupTable
@@ -40,7 +41,8 @@ def new():
         except services.LookupError_ as exc:
             _attach(form, exc)
         else:
-            flash(f"Lookup “{table.name}” created. Add its values below, or import them from a CSV file.", "success")
+            flash(gettext("Lookup “%(name)s” created. Add its values below, or import them from a CSV file.",
+                          name=table.name), "success")
             return htmx.redirect(url_for("lookups.detail", table_id=table.id))
     return htmx.render("lookups/new.html", block="table_form", status=422 if form.is_submitted() else 200, form=form)
 
@@ -78,7 +80,7 @@ def settings(table_id: int):
         except services.LookupError_ as exc:
             _attach(form, exc)
         else:
-            flash("Lookup settings saved.", "success")
+            flash(gettext("Lookup settings saved."), "success")
             return htmx.redirect(url_for("lookups.detail", table_id=table.id))
     return _detail(table, block="table_form", status=422, form=form)
 
@@ -92,7 +94,7 @@ def delete(table_id: int):
         services.delete_table(table, actor=current_user)
     except services.LookupInUse as exc:
         return _detail(table, block="refusal", status=422, refusal=exc)
-    flash(f"Lookup “{name}” deleted.", "success")
+    flash(gettext("Lookup “%(name)s” deleted.", name=name), "success")
     return htmx.redirect(url_for("lookups.index"))
 
 
@@ -154,7 +156,7 @@ def delete_row(table_id: int, row_id: int):
     services.delete_row(_row(table, row_id))
     if htmx.is_request():
         return ""
-    flash("Row deleted.", "success")
+    flash(gettext("Row deleted."), "success")
     return htmx.redirect(url_for("lookups.detail", table_id=table.id))
 
 
@@ -162,21 +164,16 @@ def delete_row(table_id: int, row_id: int):
 @requires("lookups", "values")
 def import_rows(table_id: int):
     table = get_or_404(LookupTable, table_id)
-    form = ImportForm()
-    if not form.validate():
-        return _detail(table, block="import_panel", status=422, import_form=form)
-    report = csv_io.import_csv(table, form.file.data.read(), actor=current_user)
-    if report.ok:
-        flash(f"Imported: {report.added} row{'s' if report.added != 1 else ''} added, {report.updated} updated"
-              + (f", {report.unchanged} already there" if report.unchanged else "") + ".", "success")
-        return htmx.redirect(url_for("lookups.detail", table_id=table.id))
-    return _detail(table, block="import_panel", status=422, import_form=form, report=report)
+    return csv_files.import_view(
+        ImportForm(), lambda raw: csv_io.import_csv(table, raw, actor=current_user),
+        success=lambda report: gettext("Imported: %(added)d added, %(updated)d updated, %(unchanged)d already there.",
+                                       added=report.added, updated=report.updated, unchanged=report.unchanged),
+        redirect_to=url_for("lookups.detail", table_id=table.id),
+        show=lambda **kwargs: _detail(table, block="import_panel", status=422, **kwargs))
 
 
 @bp.route("/<int:table_id>/export.csv")
 @requires("lookups", "view")
 def export(table_id: int):
     table = get_or_404(LookupTable, table_id)
-    filename = "".join(c if c.isalnum() or c in "-_" else "-" for c in table.name).strip("-") or "lookup"
-    return Response(csv_io.export_csv(table), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    return csv_files.download(csv_io.export_csv(table), table.name, "lookup")

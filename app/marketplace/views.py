@@ -3,6 +3,7 @@ connector's listing; the blueprints tab says when blueprints arrive."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, request, url_for
+from flask_babel import gettext
 
 from app import htmx
 from app.connectors import builder, catalog, services
@@ -39,14 +40,14 @@ def install(key: str):
         abort(404)
     installed = next((c for c in services.installed_connectors(g.company.id) if c.key == key), None)
     if installed is not None:
-        flash(f"{installed.name} is already installed.", "info")
+        flash(gettext("%(name)s is already installed.", name=installed.name), "info")
         return htmx.redirect(url_for("connectors.detail", connector_id=installed.id))
     try:
         connector = services.install_connector(g.company, key)
     except services.ConnectorServiceError as exc:
         flash(" ".join(exc.problems), "danger")
         return htmx.redirect(url_for("marketplace.index"))
-    flash(f"{connector.name} is installed.", "success")
+    flash(gettext("%(name)s is installed.", name=connector.name), "success")
     return htmx.redirect(url_for("connectors.detail", connector_id=connector.id, new=1))
 
 

@@ -7,10 +7,12 @@ import io
 import json
 
 from flask import Response, abort, g, request, stream_with_context
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app import htmx
 from app.filters import when
-from app.runs import queries, retention, retry
+from app.runs import exchanges, queries, retention, retry
 from app.runs.logbook import store
 from app.runs.models import Run, RunFailedPayload, RunLog
 from app.runs.payloads import bucket_view, capped
@@ -47,7 +49,8 @@ def _tab_data(run: Run, tab: str) -> dict:
     if tab == "failed":
         return {"failed": queries.failed_payloads(run)}
     if tab in ("requests", "responses"):
-        return {"exchanges": queries.exchanges(run)}
+        return {"exchanges": exchanges.for_run(run), "shown_limit": exchanges.SHOWN,
+                "kept_per_step": exchanges.KEPT_PER_STEP, "open_id": request.args.get("open", type=int)}
     return {"input_size": _input_size(run)}
 
 
@@ -111,9 +114,9 @@ def payload(run_id: int, log_id: int):
     if row.run_id != run_id:
         abort(404)
     body = _read(row.run, row.payload_ref)
-    count = f"{row.payload_count} payload{'s' if row.payload_count != 1 else ''}"
-    return _show(row.run, body, f"{row.step_label or 'Run'} · {count}", row.payload_ref.rsplit("/", 1)[-1],
-                 {"Step": row.step_label or "—", "Logged": when(row.created_at), "Message": row.message})
+    count = ngettext("%(num)s payload", "%(num)s payloads", row.payload_count or 0)
+    return _show(row.run, body, f"{row.step_label or _('Run')} · {count}", row.payload_ref.rsplit("/", 1)[-1],
+                 {_("Step"): row.step_label or "—", _("Logged"): when(row.created_at), _("Message"): row.message})
 
 
 @bp.route("/<int:run_id>/failed/<int:failed_id>")
@@ -126,11 +129,13 @@ def failed_payload(run_id: int, failed_id: int):
     body = _read(run, row.payload_ref)
     if row.kind == "step_input":
         body = bucket_view(body)
-        title = f"Input of the failed step {row.step_label} · {row.payload_count} payload(s)"
+        title = ngettext("Input of the failed step %(step)s · %(num)s payload",
+                         "Input of the failed step %(step)s · %(num)s payloads", row.payload_count or 0,
+                         step=row.step_label)
     else:
-        title = f"Payload caught at {row.step_label}"
+        title = _("Payload caught at %(step)s", step=row.step_label)
     name = row.payload_ref.rsplit("/", 1)[-1].replace(".bucket", ".dat")
-    return _show(run, body, title, name, {"Step": row.step_label or "—", "Error": row.error or "—"})
+    return _show(run, body, title, name, {_("Step"): row.step_label or "—", _("Error"): row.error or "—"})
 
 
 @bp.route("/<int:run_id>/input")
@@ -140,8 +145,8 @@ def input_payload(run_id: int):
     body = _read(run, run.input_ref)
     if run.input_ref.endswith(".bucket"):
         body = bucket_view(body)
-    return _show(run, body, "Input payload", run.input_ref.rsplit("/", 1)[-1].replace(".bucket", ".dat"),
-                 {"Trigger": TRIGGER_LABELS.get(run.trigger, run.trigger)})
+    return _show(run, body, _("Input payload"), run.input_ref.rsplit("/", 1)[-1].replace(".bucket", ".dat"),
+                 {_("Trigger"): TRIGGER_LABELS.get(run.trigger, run.trigger)})
 
 
 # -- downloads ------------------------------------------------------------------------------------
@@ -158,7 +163,8 @@ def logs_jsonl(run_id: int):
 
     def generate():
         for row in queries.stream_logs(run):
-            yield json.dumps(_row_dict(row), ensure_ascii=False) + "\n"
+            # JSON lines carry a connector line's request and response (masked); the CSV stays flat.
+            yield json.dumps({**_row_dict(row), "exchange": row.exchange}, ensure_ascii=False) + "\n"
 
     return _download(generate(), run, "jsonl", "application/x-ndjson")
 

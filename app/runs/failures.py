@@ -80,9 +80,10 @@ def settings_for(company_id: int) -> RunSettings | None:
 
 
 def group_ids_for(flow: Flow) -> list[int]:
-    """The flow's own failure groups; flows without any use the company's default groups."""
+    """The flow's own failure groups; flows without any (nor addresses of their own) use the company's
+    default groups."""
     own = [int(i) for i in (getattr(flow, "failure_group_ids", None) or []) if str(i).isdigit()]
-    if own:
+    if own or getattr(flow, "failure_emails", None):
         return own
     settings = settings_for(flow.company_id)
     return [int(i) for i in (settings.failure_group_ids if settings else []) or [] if str(i).isdigit()]
@@ -97,6 +98,16 @@ def recipients(company_id: int, group_ids: list[int]) -> tuple[list[str], list[s
         .order_by(NotificationGroup.name)).scalars())
     addresses = list(dict.fromkeys(a for g in groups for a in g.emails or []))
     return addresses, [g.name for g in groups]
+
+
+def flow_recipients(flow: Flow) -> tuple[list[str], str]:
+    """(addresses, who they are for the run log): the flow's groups and the addresses typed in its settings."""
+    addresses, names = recipients(flow.company_id, group_ids_for(flow))
+    typed = [a for a in (getattr(flow, "failure_emails", None) or []) if a]
+    who = [f"notification group{'s' if len(names) != 1 else ''}: {', '.join(names)}"] if names else []
+    if typed:
+        who.append(f"address{'es' if len(typed) != 1 else ''} in the flow settings: {', '.join(typed)}")
+    return list(dict.fromkeys(addresses + typed)), "; ".join(who)
 
 
 def run_url(run_id: int) -> str:
@@ -131,7 +142,7 @@ def notify_failure(run: Run, step: str | None, error: str, log_line: Log, now: f
     if not redis.set(_key("run", run.id), 1, nx=True, ex=86_400):
         return None  # this run was handled already (a duplicate delivery of its job)
     flow = run.flow
-    addresses, names = recipients(run.company_id, group_ids_for(flow))
+    addresses, who = flow_recipients(flow)
     if not addresses:
         return None
     now = now or time.time()
@@ -158,7 +169,7 @@ def notify_failure(run: Run, step: str | None, error: str, log_line: Log, now: f
                     step=step, error=error, trigger=run.trigger, company_name=company.name,
                     earlier=earlier, earlier_urls=[run_url(i) for i in earlier_runs])
     log_line("info", f"Failure email queued for {len(addresses)} recipient{'s' if len(addresses) != 1 else ''} "
-                     f"(notification group{'s' if len(names) != 1 else ''}: {', '.join(names)}).")
+                     f"({who}).")
     return "sent"
 
 
@@ -189,7 +200,7 @@ def send_due_summaries(now: float | None = None) -> int:
         flow = db.session.get(Flow, flow_id)
         if flow is None:
             continue
-        addresses, _ = recipients(flow.company_id, group_ids_for(flow))
+        addresses, _ = flow_recipients(flow)
         company = db.session.get(Company, flow.company_id)
         if not addresses or not _take_email(company):
             continue

@@ -20,6 +20,7 @@ from sqlalchemy import insert
 
 from app.extensions import db, get_redis
 from app.flows.context import Bucket
+from app.runs import exchanges
 from app.runs.models import Run, RunLog
 from app.runs.payloads import PayloadStore, bucket_body, preview
 from app.timeutil import utcnow
@@ -112,11 +113,13 @@ class Logbook:
         self.preview_bytes = current_app.config["PAYLOAD_PREVIEW_BYTES"]
         self.store = store()
         self.writer = LogWriter.for_app(current_app._get_current_object())
+        self.exchanges = exchanges.Allowance()
 
-    def __call__(self, level: str, message: str, step: dict | None = None, bucket: Bucket | None = None) -> None:
+    def __call__(self, level: str, message: str, step: dict | None = None, bucket: Bucket | None = None,
+                 exchange: dict | None = None) -> None:
         row = {"run_id": self.run_id, "company_id": self.company_id, "level": level, "message": message[:10_000],
                "created_at": utcnow(), "step_id": None, "step_label": None, "payload_ref": None,
-               "payload_size": None, "payload_count": None, "payload_preview": None}
+               "payload_size": None, "payload_count": None, "payload_preview": None, "exchange": exchange}
         if step is not None:
             from app.flows.engine import step_label
 
@@ -131,6 +134,12 @@ class Logbook:
             row["payload_count"] = len(bucket)
             row["payload_preview"] = preview(body, self.preview_bytes)
         self.writer.submit(row)
+
+    def log_exchange(self, level: str, message: str, exchange: dict, step: dict | None = None) -> None:
+        """A connector's line about one HTTP request, with the masked request and response kept beside it
+        for the Requests and Responses tabs, within each step's allowance (exchanges.Allowance)."""
+        key = str((step or {}).get("id", ""))
+        self(level, message, step=step, exchange=self.exchanges.keep(key, exchange))
 
     def flush(self) -> None:
         self.writer.flush()

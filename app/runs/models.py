@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -13,8 +14,8 @@ from app.timeutil import utcnow
 
 FINAL_STATUSES = ("success", "failure", "stopped", "partial")
 STATUS_LABELS = {
-    "queued": "Queued", "running": "Running", "success": "Success", "failure": "Failure",
-    "stopped": "Stopped", "partial": "Partial success",
+    "queued": _l("Queued"), "running": _l("Running"), "success": _l("Success"), "failure": _l("Failure"),
+    "stopped": _l("Stopped"), "partial": _l("Partial success"),
 }
 
 
@@ -68,7 +69,7 @@ class Run(TenantMixin, db.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return str(STATUS_LABELS.get(self.status, self.status))
 
     @property
     def duration_seconds(self) -> float | None:
@@ -78,6 +79,12 @@ class Run(TenantMixin, db.Model):
 
 
 class RunLog(TenantMixin, db.Model):
+    __table_args__ = (
+        # The run list's "has warnings" filter: one seek per run, and only warning rows pay for the index.
+        Index("ix_run_log_warning", "run_id", sqlite_where=text("level = 'warning'"),
+              postgresql_where=text("level = 'warning'")),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
     step_id: Mapped[str | None] = mapped_column(String(40))
@@ -88,6 +95,8 @@ class RunLog(TenantMixin, db.Model):
     payload_size: Mapped[int | None] = mapped_column(BigInteger)
     payload_count: Mapped[int | None]
     payload_preview: Mapped[str | None] = mapped_column(Text)
+    # A connector's line about one HTTP request: the masked request and response (runs.exchanges).
+    exchange: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     run: Mapped[Run] = relationship()

@@ -6,15 +6,16 @@ id range first (two index seeks on created_at), so the scan below it stays on th
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import load_only, selectinload
 
 from app.extensions import db
 from app.flows.models import Flow, FlowVersion
+from app.runs import exchanges
 from app.runs.models import Run, RunFailedPayload, RunLog, RunStep
 from app.runs.tracking import TrackedValue
 from app.tenancy import scoped
@@ -23,17 +24,12 @@ from app.timeutil import utcnow
 PAGE_SIZE = 50
 STATUSES = ("queued", "running", "success", "failure", "stopped", "partial")
 TRIGGERS = ("manual", "schedule", "webhook", "callback", "event", "api", "run_process_flow", "retry")
-TRIGGER_LABELS = {"manual": "Manual", "schedule": "Schedule", "webhook": "Webhook", "callback": "Callback",
-                  "event": "Event", "api": "API", "run_process_flow": "Run process flow", "retry": "Retry"}
+TRIGGER_LABELS = {"manual": _l("Manual"), "schedule": _l("Schedule"), "webhook": _l("Webhook"),
+                  "callback": _l("Callback"), "event": _l("Event"), "api": _l("API"),
+                  "run_process_flow": _l("Run process flow"), "retry": _l("Retry")}
 DEFAULT_DAYS = 7  # the spec's default view: the last 7 days
 MAX_CHART_DAYS = 92
 ID_MARGIN = 1000  # ids and creation times are not in perfect step across processes; widen the id range
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-# What the connector layer logs for each request: "GET <url> (page 2, attempt 2) → 200 OK, 1.2 kB in 34 ms"
-# or "GET <url>: <error>" (see app.connectors.records.Exchange.summary).
-_EXCHANGE = re.compile(r"^(?P<method>[A-Z]+) (?P<url>\S+)(?: \((?P<extra>[^)]*)\))?"
-                       r"(?: → (?P<status>\d{3}) ?(?P<reason>[^,]*), (?P<size>.+?) in (?P<ms>[\d.]+) ms"
-                       r"|: (?P<error>.*))$", re.S)
 
 
 def _date(value: str | None) -> date | None:
@@ -60,6 +56,7 @@ class RunFilter:
     date_from: date | None = None
     date_to: date | None = None
     q: int | None = None  # a run id
+    warnings: bool = False  # only runs whose log has warning lines
 
     @classmethod
     def from_args(cls, args, default_days: int | None = DEFAULT_DAYS) -> RunFilter:
@@ -67,7 +64,8 @@ class RunFilter:
         trigger = args.get("trigger") or None
         found = cls(flow=_int(args.get("flow")), status=status if status in STATUSES else None,
                     trigger=trigger if trigger in TRIGGERS else None, date_from=_date(args.get("from")),
-                    date_to=_date(args.get("to")), q=_int(args.get("q")))
+                    date_to=_date(args.get("to")), q=_int(args.get("q")),
+                    warnings=args.get("warnings") in ("1", "on", "true"))
         if "from" not in args and "to" not in args and default_days and found.q is None:
             found.date_from = utcnow().date() - timedelta(days=default_days - 1)
         if found.date_from and found.date_to and found.date_from > found.date_to:
@@ -80,6 +78,8 @@ class RunFilter:
         for name, key in (("flow", "flow"), ("status", "status"), ("trigger", "trigger"), ("q", "q")):
             if getattr(self, name) not in (None, ""):
                 out[key] = getattr(self, name)
+        if self.warnings:
+            out["warnings"] = "1"
         out["from"] = self.date_from.isoformat() if self.date_from else ""
         if self.date_to:
             out["to"] = self.date_to.isoformat()
@@ -87,7 +87,7 @@ class RunFilter:
 
     @property
     def active(self) -> bool:
-        return any(getattr(self, f.name) not in (None, "") for f in fields(self))
+        return any(getattr(self, f.name) not in (None, "", False) for f in fields(self))
 
     def where(self, query, id_bounds: bool = True):
         """Restrict `query` to the filter; `id_bounds` turns the date range into an id range too (best
@@ -100,6 +100,9 @@ class RunFilter:
             query = query.where(Run.status == self.status)
         if self.trigger:
             query = query.where(Run.trigger == self.trigger)
+        if self.warnings:
+            # One seek per run on the partial index ix_run_log_warning (warning rows only).
+            query = query.where(exists().where(RunLog.run_id == Run.id, RunLog.level == "warning"))
         if self.date_from:
             start = datetime.combine(self.date_from, datetime.min.time())
             query = query.where(Run.created_at >= start)
@@ -216,7 +219,7 @@ def filtered_daily_counts(filters: RunFilter) -> dict:
     for offset in range(days):
         day = first + timedelta(days=offset)
         one_day = RunFilter(flow=filters.flow, status=filters.status, trigger=filters.trigger, date_from=day,
-                            date_to=day)
+                            date_to=day, warnings=filters.warnings)
         query = (one_day.where(scoped(Run), id_bounds=False).with_only_columns(Run.status, func.count())
                  .group_by(Run.status))
         for status, count in db.session.execute(query):
@@ -259,18 +262,6 @@ def payload_rows(run: Run) -> list[RunLog]:
     return list(db.session.execute(query).scalars())
 
 
-def exchanges(run: Run) -> list[dict]:
-    """The requests the run's connector steps made, parsed from their log lines (masked at the source)."""
-    query = (scoped(RunLog).where(RunLog.run_id == run.id, or_(*[RunLog.message.like(f"{m} %") for m in METHODS]))
-             .order_by(RunLog.id))
-    out = []
-    for row in db.session.execute(query).scalars():
-        match = _EXCHANGE.match(row.message)
-        if match:
-            out.append({"row": row, **match.groupdict()})
-    return out
-
-
 def steps(run: Run) -> list[RunStep]:
     return list(db.session.execute(scoped(RunStep).where(RunStep.run_id == run.id)
                                    .order_by(RunStep.started_at, RunStep.id)).scalars())
@@ -303,8 +294,7 @@ def counts(run: Run) -> dict:
     return {
         "payloads": count(scoped(RunLog).where(RunLog.run_id == run.id, RunLog.payload_ref.is_not(None))),
         "failed": count(scoped(RunFailedPayload).where(RunFailedPayload.run_id == run.id)),
-        "requests": count(scoped(RunLog).where(RunLog.run_id == run.id,
-                                               or_(*[RunLog.message.like(f"{m} %") for m in METHODS]))),
+        "requests": exchanges.count(run),
     }
 
 

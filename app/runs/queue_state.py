@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
@@ -24,7 +25,7 @@ from app.runs.models import Run
 from app.tenancy import scoped
 
 SHOWN = 500  # runs listed per state; the page says when there are more
-PRIORITY_LABELS = {1: "Highest", 2: "High", 3: "Medium", 4: "Low", 5: "Lowest"}
+PRIORITY_LABELS = {1: _l("Highest"), 2: _l("High"), 3: _l("Medium"), 4: _l("Low"), 5: _l("Lowest")}
 
 
 @dataclass
@@ -105,7 +106,7 @@ def queue_depths(company_id: int) -> list[dict]:
     for priority, queue in rows:
         name = run_queue.CALLBACKS if queue == run_queue.CALLBACKS else run_queue.PRIORITY_QUEUES.get(priority)
         ours[name] = ours.get(name, 0) + 1
-    out = [{"name": run_queue.CALLBACKS, "label": "Callbacks",
+    out = [{"name": run_queue.CALLBACKS, "label": _l("Callbacks"),
             "depth": Queue(run_queue.CALLBACKS, connection=redis).count, "ours": ours.get(run_queue.CALLBACKS, 0)}]
     for priority, name in sorted(run_queue.PRIORITY_QUEUES.items()):
         out.append({"name": name, "label": PRIORITY_LABELS[priority], "depth": Queue(name, connection=redis).count,

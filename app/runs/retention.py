@@ -50,7 +50,9 @@ TIER_LIMITS = {
 
 
 def limits_for(company: Company) -> Limits:
-    return TIER_LIMITS.get(company.tier, TIER_LIMITS["trial"])
+    # The subscription tab writes "professional"; rows from before the partners issue say "pro".
+    key = "pro" if company.tier == "professional" else company.tier
+    return TIER_LIMITS.get(key, TIER_LIMITS["trial"])
 
 
 def effective(company: Company, settings: RunSettings | None = None) -> Limits:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import htmx
@@ -44,7 +45,7 @@ def index():
                 for name, message in exc.problems.items():
                     form[name].errors = [*form[name].errors, message]
             else:
-                flash("Run log settings saved.", "success")
+                flash(_("Run log settings saved."), "success")
                 return htmx.redirect(url_for("run_settings.index"))
         return _page(form, status=422)
     return _page(form)

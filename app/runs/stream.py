@@ -2,6 +2,10 @@
 
 Subscribing before reading the stored rows means a row written in between is both read and
 announced; the id check drops the second copy, so a page opened mid-run neither misses nor repeats a row.
+
+A stream outlives the request that checked the viewer's access, so each ping checks it again (the account
+is still active, a team member's grant to the linked company stands, role and tier still allow it). When it
+has ended, an `ended` event replaces the live part of the page with the reason, and the stream closes.
 """
 from __future__ import annotations
 
@@ -10,9 +14,14 @@ import threading
 import time
 from collections import OrderedDict
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
+from app.companies import switching
 from app.extensions import db, get_redis
 from app.runs import retry
 from app.runs.logbook import channel
@@ -45,7 +54,7 @@ class _RenderedRows:
         self.lock = threading.Lock()
 
     def html(self, row: RunLog) -> str:
-        key = (row.id, row.run_id, row.created_at)
+        key = (row.id, row.run_id, row.created_at, str(get_locale()))  # the row's words are translated
         with self.lock:
             found = self.rows.get(key)
             if found is not None:
@@ -66,8 +75,29 @@ def _row_html(row: RunLog) -> str:
     return cache.html(row)
 
 
+def _ended(reason: str, company_name: str) -> str:
+    """The `ended` event: replaces the page's live part (#run-live) with why the stream stopped."""
+    if reason == switching.SIGNED_OUT:
+        message = _("You have been signed out, so this live log has stopped.")
+        link, label = url_for("accounts.login"), _("Sign in again")
+    elif reason == switching.TWO_FACTOR:
+        message = _("%(company)s now requires two-factor authentication, so this live log has stopped.",
+                    company=company_name)
+        link, label = url_for("accounts.two_factor"), _("Set up two-factor authentication")
+    else:
+        message = _("Your access to %(company)s has ended, so this live log has stopped.", company=company_name)
+        link, label = url_for("dashboard.index"), _("Go to your dashboard")
+    html = Markup('<div id="run-live"><div class="alert alert-warning d-flex gap-2 align-items-center" role="alert" '
+                  'id="stream-ended" data-reason="{}"><i class="bi bi-shield-lock" aria-hidden="true"></i>'
+                  '<span class="me-auto">{}</span><a class="btn btn-sm btn-outline-dark" href="{}">{}</a></div></div>')
+    return sse("ended", html.format(reason, message, link, label))
+
+
 def events(run: Run, after: int):
     run_id, company_id = run.id, run.company_id
+    # Who is watching, as the session names them ("id:epoch"), to check their access again on each ping.
+    viewer = current_user.get_id()
+    company_name = g.company.name if getattr(g, "company", None) is not None else ""
     pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(channel(run_id))
     ping_every = current_app.config["SSE_PING_SECONDS"]
@@ -120,6 +150,11 @@ def events(run: Run, after: int):
                             return
                     db.session.close()
                 if time.monotonic() - last_ping >= ping_every:
+                    reason = switching.still_allowed(viewer, company_id, "runs", "view")
+                    db.session.close()
+                    if reason is not None:
+                        yield _ended(reason, company_name)
+                        return
                     yield ": ping\n\n"
                     last_ping = time.monotonic()
         finally:

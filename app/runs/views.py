@@ -5,6 +5,8 @@ The run page, its tabs and the downloads are in detail_views.py, on this same bl
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app import htmx
@@ -88,8 +90,11 @@ def retry_run(run_id: int):
     except services.RunError as exc:
         flash(str(exc), "danger")
         return htmx.redirect(url_for("runs.detail", run_id=run.id))
-    where = f" from the step '{retry.failed_step_label(run, started.retry_from_step)}'" if from_step else ""
-    flash(f"Run #{run.id} is being retried{where} as run #{started.id}.", "success")
+    if from_step:
+        flash(_("Run #%(id)s is being retried from the step '%(step)s' as run #%(new)s.", id=run.id, new=started.id,
+                step=retry.failed_step_label(run, started.retry_from_step)), "success")
+    else:
+        flash(_("Run #%(id)s is being retried as run #%(new)s.", id=run.id, new=started.id), "success")
     return htmx.redirect(url_for("runs.detail", run_id=started.id))
 
 
@@ -105,14 +110,15 @@ def retry_many():
                            flows={f.id: f.name for f in queries.flows()})
     result = retry.retry_many(filters, actor=current_user)
     if result.started:
-        started = len(result.started)
-        flash(f"{started} failed run{'s' if started != 1 else ''} queued for a retry.", "success")
+        flash(ngettext("%(num)s failed run queued for a retry.", "%(num)s failed runs queued for a retry.",
+                       len(result.started)), "success")
     if result.skipped:
-        flash("Not retried: " + "; ".join(f"{n} ({reason})" for reason, n in result.skipped.items()) + ".", "warning")
+        flash(_("Not retried: %(which)s.", which="; ".join(f"{n} ({reason})" for reason, n in result.skipped.items())),
+              "warning")
     if not result.started and not result.skipped:
-        flash("No failed runs match these filters.", "info")
+        flash(_("No failed runs match these filters."), "info")
     if result.more:
-        flash(f"Only the newest {retry.BULK_LIMIT} were retried; retry again for the rest.", "info")
+        flash(_("Only the newest %(num)s were retried; retry again for the rest.", num=retry.BULK_LIMIT), "info")
     return htmx.redirect(url_for("runs.index", **{**filters.as_args(), "trigger": "retry", "status": ""}))
 
 

@@ -28,6 +28,9 @@ def finder(company_id: int, session=None) -> Callable[[str], DeployedScript]:
     return find
 
 
-def runner_for(company_id: int, config=None, *, session=None, reuse: bool = True) -> ScriptRunner:
-    """A ScriptRunner over the database for one company (a run, or a web request such as a connector test)."""
-    return ScriptRunner(company_id, find=finder(company_id, session), limits=limits_from(config), reuse=reuse)
+def runner_for(company_id: int, config=None, *, session=None, reuse: bool = True,
+               timeout: float | None = None) -> ScriptRunner:
+    """A ScriptRunner over the database for one company (a run, or a web request such as a connector test:
+    those pass `timeout` so a script cannot hold a web worker for the run's full allowance)."""
+    return ScriptRunner(company_id, find=finder(company_id, session), limits=limits_from(config, timeout=timeout),
+                        reuse=reuse)

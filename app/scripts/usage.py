@@ -35,6 +35,29 @@ def walk_steps(steps: list) -> Iterator[dict]:
                 yield from walk_steps(path.get("steps") or [])
 
 
+def map_transforms(step: dict) -> Iterator[dict]:
+    """Every transform of a map step's rules (other steps have none)."""
+    if step.get("type") != "map":
+        return
+    for rule in (step.get("config") or {}).get("rules") or []:
+        for transform in (rule.get("transforms") or []) if isinstance(rule, dict) else []:
+            if isinstance(transform, dict):
+                yield transform
+
+
+def deployed_steps(company_id: int) -> Iterator[tuple[int, str, dict]]:
+    """(flow id, flow name, step) for every step, nested ones included, of the company's deployed flow versions:
+    what "refused while a deployed flow uses it" checks look through."""
+    from app.flows.models import Flow, FlowVersion
+
+    rows = db.session.execute(select(FlowVersion.definition, Flow.id, Flow.name)
+                              .join(Flow, Flow.id == FlowVersion.flow_id)
+                              .where(FlowVersion.company_id == company_id, FlowVersion.status == "deployed"))
+    for definition, flow_id, flow_name in rows:
+        for step in walk_steps((definition or {}).get("steps") or []):
+            yield flow_id, flow_name, step
+
+
 def step_references(step: dict) -> Iterator[tuple[str, str]]:
     """(reference, what) for every script a step uses."""
     config = step.get("config") or {}
@@ -43,13 +66,11 @@ def step_references(step: dict) -> Iterator[tuple[str, str]]:
         yield str(config["script_id"]), "script shape"
     elif kind == "connector" and config.get("response_script") not in (None, ""):
         yield str(config["response_script"]), "response script"
-    elif kind == "map":
-        for rule in config.get("rules") or []:
-            for transform in (rule.get("transforms") or []) if isinstance(rule, dict) else []:
-                if isinstance(transform, dict) and transform.get("fn") == "script":
-                    ref = (transform.get("params") or {}).get("script")
-                    if ref not in (None, ""):
-                        yield str(ref), "map script transform"
+    for transform in map_transforms(step):
+        if transform.get("fn") == "script":
+            ref = (transform.get("params") or {}).get("script")
+            if ref not in (None, ""):
+                yield str(ref), "map script transform"
 
 
 def definition_references(definition: dict) -> Iterator[tuple[str, str]]:
@@ -74,17 +95,13 @@ def connector_references(definition: dict) -> Iterator[tuple[str, str]]:
 
 def usages(script) -> list[Usage]:
     from app.connectors.models import InstalledConnector
-    from app.flows.models import Flow, FlowVersion
 
     names = {str(script.id), script.name}
     found: list[Usage] = []
-    versions = db.session.execute(
-        select(FlowVersion, Flow.name).join(Flow, Flow.id == FlowVersion.flow_id)
-        .where(FlowVersion.company_id == script.company_id, FlowVersion.status == "deployed")).all()
-    for version, flow_name in versions:
-        for ref, what in definition_references(version.definition):
+    for flow_id, flow_name, step in deployed_steps(script.company_id):
+        for ref, what in step_references(step):
             if ref in names:
-                found.append(Usage("flow", version.flow_id, flow_name, what))
+                found.append(Usage("flow", flow_id, flow_name, what))
     connectors = db.session.execute(select(InstalledConnector).where(
         InstalledConnector.company_id == script.company_id)).scalars()
     for connector in connectors:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from app import htmx
@@ -38,7 +39,7 @@ def new():
         except services.ScriptServiceError as exc:
             form.name.errors = [*form.name.errors, str(exc)]
         else:
-            flash(f"Script “{script.name}” created. Write it, test it, then deploy it.", "success")
+            flash(gettext("Script “%(name)s” created. Write it, test it, then deploy it.", name=script.name), "success")
             return htmx.redirect(url_for("scripts.edit", script_id=script.id))
     status = 422 if form.is_submitted() else 200
     return htmx.render("scripts/new.html", block="new_form", status=status, form=form)
@@ -86,7 +87,7 @@ def save(script_id: int):
         except services.ScriptServiceError as exc:
             form.code.errors = [*form.code.errors, str(exc)]
         else:
-            flash(f"Draft version {draft.number} saved.", "success")
+            flash(gettext("Draft version %(number)s saved.", number=draft.number), "success")
             return htmx.redirect(url_for("scripts.edit", script_id=script.id))
     return _editor(script, code_form=form, block="code_form", status=422)
 
@@ -102,7 +103,7 @@ def details(script_id: int):
         except services.ScriptServiceError as exc:
             form.name.errors = [*form.name.errors, str(exc)]
         else:
-            flash("Script details saved.", "success")
+            flash(gettext("Script details saved."), "success")
             return htmx.redirect(url_for("scripts.edit", script_id=script.id))
     return _editor(script, details_form=form, block="details_form", status=422)
 
@@ -116,7 +117,7 @@ def deploy(script_id: int):
     except services.ScriptServiceError as exc:
         flash(str(exc), "danger")
     else:
-        flash(f"Version {deployed.number} deployed: flows now run it.", "success")
+        flash(gettext("Version %(number)s deployed: flows now run it.", number=deployed.number), "success")
     return htmx.redirect(url_for("scripts.edit", script_id=script.id))
 
 
@@ -128,7 +129,8 @@ def restore(script_id: int, number: int):
     if found is None:
         abort(404)
     draft = services.restore(script, found, actor=current_user)
-    flash(f"Version {number} copied into draft version {draft.number}. Deploy it to use it in flows.", "success")
+    flash(gettext("Version %(number)s copied into draft version %(draft)s. Deploy it to use it in flows.",
+                  number=number, draft=draft.number), "success")
     return htmx.redirect(url_for("scripts.edit", script_id=script.id))
 
 
@@ -141,7 +143,7 @@ def delete(script_id: int):
         services.delete_script(script, actor=current_user)
     except services.ScriptInUse as exc:
         return _editor(script, refusal=exc, block="delete_refusal", status=422)
-    flash(f"Script “{name}” deleted.", "success")
+    flash(gettext("Script “%(name)s” deleted.", name=name), "success")
     return htmx.redirect(url_for("scripts.index"))
 
 

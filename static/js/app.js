@@ -13,12 +13,19 @@
     drawCharts(document);
   });
 
+  // The texts come translated from the layout (data-* on #toasts); the English ones are the fallback.
+  function text(key, fallback) {
+    var box = document.getElementById("toasts");
+    return (box && box.dataset[key]) || fallback;
+  }
+
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : "";
-    toast("The request failed" + (status ? " (" + status + ")" : "") + ". Please try again.");
+    toast(status ? text("failedStatus", "The request failed ({status}). Please try again.").replace("{status}", status)
+                 : text("failed", "The request failed. Please try again."));
   });
   document.addEventListener("htmx:sendError", function () {
-    toast("Weft could not be reached. Check your connection and try again.");
+    toast(text("offline", "Weft could not be reached. Check your connection and try again."));
   });
 
   // A reconnecting stream may resend rows the page already has: skip those by id.

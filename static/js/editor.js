@@ -206,7 +206,9 @@
       if (target && target.id === "canvas") afterCanvas();
       else if (canvas() && evt.detail.elt === canvas()) afterCanvas();
       var body = document.getElementById("drawer-body");
-      if (target && body && (target === body || body.contains(target)) && evt.detail.xhr && evt.detail.xhr.status === 200) {
+      // An outerHTML swap detaches its target: a button still in the drawer (auto-map) says where it happened.
+      var inBody = target && body && (target === body || body.contains(target) || body.contains(evt.detail.elt));
+      if (inBody && evt.detail.xhr && evt.detail.xhr.status === 200) {
         panelDirty = false;  // a fresh panel, or one just saved; a 422 keeps the unsaved edits it shows
       }
     });

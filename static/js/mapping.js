@@ -26,6 +26,26 @@
     return match ? match[1] : "map.weft-map.json";
   }
 
+  // A sample pasted as the map's source is also what "Try this shape" runs on, unless another was pasted there.
+  var mirrored = "";
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "map-source-json") return;
+    var preview = document.getElementById("sample-json");
+    var paste = document.getElementById("sample-paste");
+    if (!preview || (preview.value.trim() && preview.value !== mirrored)) return;
+    preview.value = mirrored = event.target.value;
+    if (paste) paste.checked = true;
+    if (window.WeftPanel && window.WeftPanel.edited) window.WeftPanel.edited();
+  });
+
+  // After auto-map (or its undo) the summary takes the focus, so keyboard and screen-reader users hear what changed.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!elt || (elt.id !== "map-automap" && elt.id !== "map-automap-undo")) return;
+    var result = document.getElementById("map-automap-result");
+    if (result && result.children.length) result.focus();
+  });
+
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("[data-export-map]");
     if (!link) return;

@@ -207,3 +207,42 @@ def test_read_only_users_cannot_clear(app, client, login):
         cache_id = s.definition("c").id
     assert client.get(f"/caches/{cache_id}").status_code == 200
     assert client.post(f"/caches/{cache_id}/clear").status_code == 403
+
+
+def _flow(company, name, steps, deploy=True):
+    return factories.flow(company, name=name, deploy=deploy,
+                          definition={"trigger": {"type": "manual", "config": {}}, "steps": steps})
+
+
+def test_deleting_a_cache_a_deployed_flow_uses_is_refused_naming_the_flows(app, client, login):
+    ids = login("manager")
+    with app.app_context():
+        from app.companies.models import Company
+
+        company = db.session.get(Company, ids["company_id"])
+        rates = services.create(company, "rates", "company", None, None)
+        lookup = {"fn": "cache_lookup", "params": {"cache": "rates"}}
+        _flow(company, "Quote builder", [{"id": "m", "type": "map", "version": 1, "config": {"rules": [
+            {"source": "sku", "target": "rate", "transforms": [lookup]}]}}])
+        own = _flow(company, "Price sync", [add("rates", "eur", level="flow"), load("rates", "eur")])
+        own_rates = services.ensure(db.session, company.id, "rates", "flow", own.id)  # as its shape creates it
+        _flow(company, "Rate loader draft", [load("rates", "eur")], deploy=False)
+        unused = services.create(company, "old rates", "company", None, None)
+        rates_id, own_rates_id, unused_id = rates.id, own_rates.id, unused.id
+
+    refused = client.post(f"/caches/{rates_id}/delete", headers=HX)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "cannot be deleted" in text
+    assert "Quote builder" in text and "cache lookup transform" in text
+    assert "Price sync" not in text and "Rate loader draft" not in text  # its own cache; a draft
+
+    refused = client.post(f"/caches/{own_rates_id}/delete", headers=HX)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Price sync" in text and "Quote builder" not in text
+    assert "add-to-cache shape" in text and "load-from-cache shape" in text
+
+    assert client.post(f"/caches/{unused_id}/delete", headers=HX).status_code == 204
+    with app.app_context():
+        assert db.session.get(CacheDefinition, rates_id) is not None
+        assert db.session.get(CacheDefinition, own_rates_id) is not None
+        assert db.session.get(CacheDefinition, unused_id) is None

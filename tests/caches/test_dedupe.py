@@ -159,3 +159,30 @@ def test_another_companys_pool_is_a_404(app, client, login):
     assert client.get(f"/data-pools/{pool_id}").status_code == 404
     assert client.get(f"/data-pools/{pool_id}/export.csv").status_code == 404
     assert "Secret" not in client.get("/data-pools/").get_data(as_text=True)
+
+
+def test_the_daily_purge_drops_only_values_older_than_90_days(ctx, worker):
+    from datetime import timedelta
+
+    from app.extensions import get_redis
+    from app.timeutil import utcnow
+
+    companies = [factories.company(), factories.company()]
+    for company in companies:
+        dedupe(pools.DedupeService(company.id), [Payload([{"id": "old"}, {"id": "recent"}, {"id": "new"}])], "track")
+    now = utcnow()
+    for value, age in (("old", 91), ("recent", 89)):
+        for row in db.session.execute(select(PoolValue).where(PoolValue.value == value)).scalars():
+            row.created_at = now - timedelta(days=age)
+    db.session.commit()
+    get_redis().delete(pools.purge_key(now.date()))
+    assert pools.tick(now) is True
+    assert pools.tick(now) is False, "once a day, however many scheduler ticks"
+    worker.work()
+    db.session.expire_all()
+    for company in companies:
+        kept = db.session.execute(select(PoolValue.value).where(PoolValue.company_id == company.id)).scalars().all()
+        assert sorted(kept) == ["new", "recent"]
+    # the purged value is new again to a de-dupe shape
+    out, _ = dedupe(pools.DedupeService(companies[0].id), [Payload([{"id": "old"}, {"id": "recent"}])], "filter")
+    assert out == [[{"id": "old"}]]

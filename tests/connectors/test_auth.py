@@ -283,11 +283,12 @@ def test_database_credentials_cannot_sign_http_requests(setup, make_runtime):
         _run(make_runtime, instance)
 
 
-def test_auth_scripts_are_not_available_yet(setup, make_runtime):
+def test_auth_scripts_need_the_script_service(setup, make_runtime):
+    # Running them is tested in tests/connectors/test_auth_scripts.py; a runtime without scripts says so.
     auth = {"key": "t", "name": "Emarsys token", "type": "token", "pre_request_script": "Emarsys Pre-Request",
             "variables": [{"key": "token", "label": "Token", "secret": True}]}
     instance = setup(auth=auth, endpoints=_get("/echo"), values={"token": "abcd-efgh"})
-    with pytest.raises(ShapeError, match="Scripts are not available yet.*Emarsys Pre-Request"):
+    with pytest.raises(ShapeError, match="pre-request script 'Emarsys Pre-Request', but scripts cannot run here"):
         _run(make_runtime, instance)
 
 

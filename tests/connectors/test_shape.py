@@ -97,9 +97,10 @@ def test_validate_reports_every_problem():
                                                  "response_script": "fix", "variables": {"x": "[[nope.y]]"}})
     text = " ".join(problems)
     for expected in ("Choose a connector instance", "Choose an endpoint", "between 1 and 600", "0, 1 or 2",
-                     "'raw' or 'first'", "Response scripts are not available yet", "Unknown variable [[nope.y]]"):
+                     "'raw' or 'first'", "Unknown variable [[nope.y]]"):
         assert expected in text
-    assert shapes.get("connector").validate({"instance_id": 3, "endpoint": "list", "retries": 2}) == []
+    assert shapes.get("connector").validate({"instance_id": 3, "endpoint": "list", "retries": 2,
+                                             "response_script": "Fix dates"}) == []
 
 
 class Recorder(Protocol):

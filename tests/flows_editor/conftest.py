@@ -58,3 +58,9 @@ def read_flow(app):
 
 def draft_ids(flow) -> list[str]:
     return [s["id"] for s in flow.draft.steps]
+
+
+# Fixtures shared with other rooms' tests: the partner with two linked companies (Northwind → Acme, Globex)
+# and its team, and `smtp`, an aiosmtpd server whose inbox the test reads.
+from tests.companies.conftest import partner, sign_in  # noqa: E402, F401
+from tests.integration.test_notifications import smtp  # noqa: E402, F401

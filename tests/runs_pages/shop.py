@@ -1,5 +1,6 @@
 """A tiny shop API on 127.0.0.1 for run tests: an orders endpoint that can be taken down and brought
-back (503 while down), and a slow endpoint. State lives on the server object."""
+back (503 while down), a slow endpoint, a customers endpoint that echoes the API key it was sent, and a
+big one. State lives on the server object."""
 from __future__ import annotations
 
 import json
@@ -35,6 +36,15 @@ class ShopApi:
                 with self.lock:
                     self.received.append(json.loads(request.get_data() or b"null"))
                 response = Response(json.dumps({"ok": True}), 201, content_type="application/json")
+        elif request.path == "/customers":
+            # A careless API: it echoes the key it was sent and sets a session cookie.
+            body = {"customers": [{"name": "Ada Lovelace", "city": "London"}],
+                    "you_sent": request.headers.get("X-API-Key"), "query": request.args.to_dict()}
+            response = Response(json.dumps(body), content_type="application/json")
+            response.set_cookie("shop_session", "cookie-value-4242")
+        elif request.path == "/big":
+            response = Response(json.dumps([{"n": i, "pad": "x" * 90} for i in range(100)]),
+                                content_type="application/json")
         elif request.path == "/slow":
             time.sleep(float(request.args.get("delay", 1)))
             response = Response(json.dumps([{"id": 1}]), content_type="application/json")

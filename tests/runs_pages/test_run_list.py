@@ -8,7 +8,7 @@ from sqlalchemy import insert
 
 from app.companies.models import Company
 from app.extensions import db
-from app.runs.models import Run
+from app.runs.models import Run, RunLog
 from app.timeutil import utcnow
 from tests import factories
 from tests.runs_pages.conftest import make_flow
@@ -94,6 +94,33 @@ def test_filters_by_flow_status_trigger_and_dates(app, client, login):
     some = runs[7].id
     assert ids(f"q={some}") == {some} and ids(f"q=%23{some}") == {some}
     assert by_id[some].id == some
+
+
+def test_has_warnings_keeps_the_runs_whose_log_has_warning_lines(app, client, login):
+    me = login("user")
+    _seed(app, me["company_id"], count=10)
+    with app.app_context():
+        runs = db.session.query(Run).order_by(Run.id).all()
+        lines = [(runs[2], "warning"), (runs[2], "info"), (runs[5], "warning"), (runs[3], "info"), (runs[7], "error")]
+        for run, level in lines:
+            db.session.add(RunLog(company_id=me["company_id"], run_id=run.id, level=level, message=f"{level} line"))
+        db.session.commit()
+        warned = {runs[2].id, runs[5].id}
+        failed_warned = {r.id for r in runs if r.id in warned and r.status == "failure"}
+    page = client.get("/runs/?warnings=1&from=")
+    assert set(_ids(page.get_data(as_text=True))) == warned
+    assert re.search(r'id="filter-warnings"[^>]*checked', page.get_data(as_text=True))
+    assert "with warnings" in page.get_data(as_text=True)
+    assert "warnings=1" in re.search(r'id="retry-many-button"[^>]*', page.get_data(as_text=True)).group(0)
+    assert set(_ids(client.get("/runs/?warnings=1&status=failure&from=").get_data(as_text=True))) == failed_warned
+    assert len(_ids(client.get("/runs/?from=").get_data(as_text=True))) == 10, "off: every run"
+    assert 'id="filter-warnings" name="warnings" value="1" >' in client.get("/runs/").get_data(as_text=True)
+    import html
+    import json
+
+    chart = client.get("/runs/chart?warnings=1&from=", headers=HX).get_data(as_text=True)
+    data = json.loads(html.unescape(re.search(r"data-chart='([^']+)'", chart).group(1)))
+    assert sum(sum(counts) for counts in data["series"].values()) == 2
 
 
 def test_old_runs_are_outside_the_default_week_but_found_with_all_runs(app, client, login):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -22,10 +22,6 @@ from app.flows import variables as tokens
 
 class AuthError(Exception):
     """Credentials cannot be applied (missing, not authorised yet, token request refused)."""
-
-
-SCRIPTS_UNAVAILABLE = ("Scripts are not available yet: {what} uses the {kind} script '{name}'. "
-                       "Remove it from the connector definition, or wait for custom scripts.")
 
 
 @dataclass
@@ -134,6 +130,8 @@ class AuthContext:
     tokens: TokenStore
     timeout: float = 30.0
     base_url: str = ""
+    scripts: Any = None  # the caller's ScriptRunner, for the method's pre/post-request scripts (method_scripts.py)
+    on_log: Callable[[str, str], None] = lambda level, message: None  # where those scripts' messages go
 
     @property
     def settings(self) -> dict:
@@ -184,13 +182,27 @@ class AuthType:
                    and f.default in (None, "")]
         return [f"'{label}' is required." for label in missing]
 
-    def check_scripts(self, actx: AuthContext) -> None:
-        for kind in ("pre_request", "post_request"):
-            name = actx.method.get(f"{kind}_script")
-            if name:
-                raise AuthError(SCRIPTS_UNAVAILABLE.format(
-                    what=f"the authentication method '{actx.method.get('name')}'", kind=kind.replace("_", "-"),
-                    name=name))
+    def has_auth_request(self, actx: AuthContext) -> bool:
+        """True when the method sends an authentication request of its own (a token request, a login): its
+        scripts run on that request. Otherwise they run on every endpoint request (method_scripts.py)."""
+        return False
+
+    def authorise(self, actx: AuthContext, request: OutgoingRequest) -> None:
+        """What the connector calls for each endpoint request: the method's pre-request script (methods
+        without an auth request), then apply()."""
+        if not self.has_auth_request(actx):
+            from app.connectors.auth import method_scripts
+
+            method_scripts.pre_request(actx, request)
+        self.apply(actx, request)
+
+    def response_script(self, actx: AuthContext) -> str | None:
+        """The method's post-request script when it runs on endpoint responses (no auth request of its own)."""
+        if self.has_auth_request(actx):
+            return None
+        from app.connectors.auth import method_scripts
+
+        return method_scripts.script_of(actx, "post_request")
 
     def template_values(self, actx: AuthContext) -> dict:
         """Extra values endpoint templates may use (e.g. a SOAP session token)."""

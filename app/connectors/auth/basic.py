@@ -23,7 +23,6 @@ class BasicAuth(AuthType):
     ]
 
     def apply(self, actx: AuthContext, request: OutgoingRequest) -> None:
-        self.check_scripts(actx)
         username = actx.setting("username", "{{username}}")
         password = actx.setting("password", "{{password}}")
         if not username and not password:

@@ -9,5 +9,4 @@ class NoAuth(AuthType):
     label = "No authentication"
 
     def apply(self, actx: AuthContext, request: OutgoingRequest) -> None:
-        self.check_scripts(actx)
         apply_extras(actx, request)

@@ -111,7 +111,6 @@ class OAuth1(AuthType):
         return problems
 
     def apply(self, actx: AuthContext, request: OutgoingRequest) -> None:
-        self.check_scripts(actx)
         consumer_key = actx.setting("consumer_key", "{{consumer_key}}")
         consumer_secret = actx.setting("consumer_secret", "{{consumer_secret}}")
         if not consumer_key or not consumer_secret:

@@ -30,6 +30,9 @@ class OAuth2ClientCredentials(AuthType):
         *common.TOKEN_FIELDS,
     ]
 
+    def has_auth_request(self, actx: AuthContext) -> bool:
+        return True  # the token request
+
     def fetch(self, actx: AuthContext) -> dict:
         data = {"grant_type": actx.settings.get("grant_type") or "client_credentials",
                 "scope": actx.setting("scope")}
@@ -49,7 +52,6 @@ class OAuth2ClientCredentials(AuthType):
             return self.fetch(actx)
 
     def apply(self, actx: AuthContext, request: OutgoingRequest) -> None:
-        self.check_scripts(actx)
         common.send_token(actx, request, self.current(actx)["access_token"])
 
     def on_unauthorized(self, actx: AuthContext) -> bool:

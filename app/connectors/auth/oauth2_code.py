@@ -39,6 +39,9 @@ class OAuth2AuthorizationCode(AuthType):
         *common.TOKEN_FIELDS,
     ]
 
+    def has_auth_request(self, actx: AuthContext) -> bool:
+        return True  # the token request
+
     # -- the redirect dance -------------------------------------------------------------------------
     @staticmethod
     def new_verifier() -> str:
@@ -51,7 +54,6 @@ class OAuth2AuthorizationCode(AuthType):
 
     def authorization_url(self, actx: AuthContext, redirect_uri: str, state: str,
                           code_verifier: str | None = None) -> str:
-        self.check_scripts(actx)
         url = actx.setting("authorize_url")
         if not url:
             raise AuthError(f"The authentication method '{actx.method.get('name')}' has no authorise URL.")
@@ -94,7 +96,6 @@ class OAuth2AuthorizationCode(AuthType):
             return fresh
 
     def apply(self, actx: AuthContext, request: OutgoingRequest) -> None:
-        self.check_scripts(actx)
         token = actx.tokens.load()
         if not token.get("access_token"):
             raise AuthError(NOT_AUTHORISED.format(name=actx.method.get("name") or "the provider"))

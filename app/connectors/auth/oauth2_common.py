@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from app.connectors.auth import method_scripts
 from app.connectors.auth.base import AuthContext, AuthError, Field, OutgoingRequest, apply_extras, token_response_error
 from app.flows.paths import MISSING, get_path
 
@@ -45,8 +46,10 @@ def token_request(actx: AuthContext, data: dict) -> dict:
             form.setdefault("client_id", client_id)
         if client_secret:
             form.setdefault("client_secret", client_secret)
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
     try:
-        response = actx.client.post(url, data=form, headers=headers, timeout=actx.timeout)
+        response = method_scripts.send(actx, lambda: OutgoingRequest.parse(
+            "POST", url, headers=dict(headers), form=list(form.items())))
     except httpx.TimeoutException:
         raise AuthError(f"The token request to {url} timed out after {actx.timeout:g} s.")
     except httpx.TransportError as exc:

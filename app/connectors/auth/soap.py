@@ -14,6 +14,7 @@ from __future__ import annotations
 import httpx
 from lxml import etree
 
+from app.connectors.auth import method_scripts
 from app.connectors.auth.base import (
     AuthContext,
     AuthError,
@@ -78,8 +79,8 @@ class SoapAuth(AuthType):
         if s.get("soap_action"):
             headers["SOAPAction"] = actx.setting("soap_action")
         try:
-            response = actx.client.post(url, content=actx.setting("login_body").encode(), headers=headers,
-                                        timeout=actx.timeout)
+            response = method_scripts.send(actx, lambda: OutgoingRequest.parse(
+                "POST", url, headers=dict(headers), content=actx.setting("login_body").encode()))
         except httpx.HTTPError as exc:
             raise AuthError(f"The SOAP login request to {url} failed: {type(exc).__name__}.")
         if response.status_code >= 400:
@@ -112,8 +113,10 @@ class SoapAuth(AuthType):
             cached = actx.tokens.cached(CACHE_NAME)
             return cached["token"] if cached else self._login(actx)
 
+    def has_auth_request(self, actx: AuthContext) -> bool:
+        return actx.settings.get("mode") == "login"  # the login envelope is the auth request
+
     def template_values(self, actx: AuthContext) -> dict:
-        self.check_scripts(actx)
         if actx.settings.get("mode") == "login":
             return {"session_token": self.session_token(actx)}
         return {}
@@ -134,7 +137,6 @@ class SoapAuth(AuthType):
 
     # -- every request ------------------------------------------------------------------------------
     def apply(self, actx: AuthContext, request: OutgoingRequest) -> None:
-        self.check_scripts(actx)
         apply_extras(actx, request)
         if request.header("Content-Type") is None:
             request.set_header("Content-Type", "text/xml; charset=utf-8")

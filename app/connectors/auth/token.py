@@ -31,9 +31,11 @@ class TokenAuth(AuthType):
         return problems
 
     def apply(self, actx: AuthContext, request: OutgoingRequest) -> None:
-        self.check_scripts(actx)
         s = actx.settings
         value = actx.render(s.get("value"), self.default_value)
+        if not value and actx.method.get("pre_request_script"):
+            apply_extras(actx, request)  # the method's pre-request script built the credentials (Emarsys WSSE)
+            return
         if not value:
             raise AuthError(f"The instance has no {self.label.split(' (')[0].lower()}: edit the instance and enter it.")
         prefix = s.get("prefix", self.default_prefix if s.get("placement", "header") == "header" else "")

@@ -1,6 +1,7 @@
 """Settings of the cache and de-dupe shapes: cache name, level and key; data pool, key field and behaviour."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -14,21 +15,23 @@ UNIT_LABELS = {"minutes": "minutes", "hours": "hours", "days": "days"}
 
 
 class CacheAddForm(StepForm):
-    cache = StringField("Cache", [DataRequired("Name the cache, or choose one."), Length(max=120)],
-                        description="A cache is created the first time something is stored in it.")
-    level = SelectField("Cache level", choices=options((k, LEVEL_LABELS[k]) for k in cache_add.LEVELS),
+    cache = StringField(_l("Cache"), [DataRequired(_l("Name the cache, or choose one.")), Length(max=120)],
+                        description=_l("A cache is created the first time something is stored in it."))
+    level = SelectField(_l("Cache level"), choices=options((k, LEVEL_LABELS[k]) for k in cache_add.LEVELS),
                         default="flow")
-    key = StringField("Cache key", [DataRequired("Enter a cache key, such as customers or customer-[[payload.id]]."),
+    key = StringField(_l("Cache key"),
+                      [DataRequired(_l("Enter a cache key, such as customers or customer-[[payload.id]].")),
                                     Length(max=512)],
-                      description="Static (customers) or built for each payload with [[payload.x]], [[meta.x]] or "
-                                  "[[flow.variables.x]].")
-    append = BooleanField("Append", description="Add to what the key holds instead of replacing it (JSON only; "
-                                                "avoid two flows appending at once).")
-    save_all_pages = BooleanField("Save all pages", description="Keep every payload that shares a key as a page of "
-                                                                "the entry; load them with “load all pages”.")
-    expiry_number = StringField("Expires after", [Optional(), Length(max=20)],
-                                description="Empty: kept until replaced or cleared (flow-run caches: one day).")
-    expiry_unit = SelectField("Unit", choices=options(UNIT_LABELS.items()), default="hours")
+                      description=_l("Static (customers) or built for each payload with [[payload.x]], [[meta.x]] or "
+                                  "[[flow.variables.x]]."))
+    append = BooleanField(_l("Append"), description=_l("Add to what the key holds instead of replacing it (JSON only; "
+                                                "avoid two flows appending at once)."))
+    save_all_pages = BooleanField(_l("Save all pages"),
+                                  description=_l("Keep every payload that shares a key as a page of "
+                                                                "the entry; load them with “load all pages”."))
+    expiry_number = StringField(_l("Expires after"), [Optional(), Length(max=20)],
+                                description=_l("Empty: kept until replaced or cleared (flow-run caches: one day)."))
+    expiry_unit = SelectField(_l("Unit"), choices=options(UNIT_LABELS.items()), default="hours")
 
     @classmethod
     def initial(cls, panel: Panel) -> dict:
@@ -61,15 +64,15 @@ class CacheAddForm(StepForm):
 
 
 class CacheLoadForm(StepForm):
-    cache = StringField("Cache", [DataRequired("Choose the cache to load from."), Length(max=120)],
-                        description="This flow's caches first, then the company's caches of that name.")
-    key = StringField("Cache key", [DataRequired("Enter the cache key to load."), Length(max=512)],
-                      description="Static (orders), one key per payload (order-[[payload.0.id]]), or one key per "
-                                  "element (order-[[payload.*.id]]: their data comes out as one list).")
-    fail_on_miss = BooleanField("Fail on cache miss", default=True,
-                                description="Off: a key with nothing cached is skipped with a warning.")
-    load_all_pages = BooleanField("Load all pages", description="For entries saved with “save all pages”: one "
-                                                                "payload per page instead of the first page only.")
+    cache = StringField(_l("Cache"), [DataRequired(_l("Choose the cache to load from.")), Length(max=120)],
+                        description=_l("This flow's caches first, then the company's caches of that name."))
+    key = StringField(_l("Cache key"), [DataRequired(_l("Enter the cache key to load.")), Length(max=512)],
+                      description=_l("Static (orders), one key per payload (order-[[payload.0.id]]), or one key per "
+                                  "element (order-[[payload.*.id]]: their data comes out as one list)."))
+    fail_on_miss = BooleanField(_l("Fail on cache miss"), default=True,
+                                description=_l("Off: a key with nothing cached is skipped with a warning."))
+    load_all_pages = BooleanField(_l("Load all pages"), description=_l("For entries saved with “save all pages”: one "
+                                                                "payload per page instead of the first page only."))
 
     @classmethod
     def initial(cls, panel: Panel) -> dict:
@@ -87,16 +90,16 @@ class CacheLoadForm(StepForm):
 
 
 class DedupeForm(StepForm):
-    pool = StringField("Data pool", [DataRequired("Choose a data pool, or type a new name to create one."),
+    pool = StringField(_l("Data pool"), [DataRequired(_l("Choose a data pool, or type a new name to create one.")),
                                      Length(max=120)],
-                       description="Values seen before are kept here for 90 days. A new name creates the pool.")
-    key_field = StringField("Key field", [DataRequired("Enter the path of the value to match on, such as id."),
+                       description=_l("Values seen before are kept here for 90 days. A new name creates the pool."))
+    key_field = StringField(_l("Key field"), [DataRequired(_l("Enter the path of the value to match on, such as id.")),
                                           Length(max=500)])
-    behaviour = SelectField("Behaviour", choices=options(dedupe.BEHAVIOURS.items()), default="filter_track",
-                            description="Filter: drop records seen before. Track: record new values, drop nothing. "
-                                        "Filter & track: both.")
-    entity_type = StringField("Entity type", [Optional(), Length(max=120)],
-                              description="Optional label for the values on the tracked data page, such as Order.")
+    behaviour = SelectField(_l("Behaviour"), choices=options(dedupe.BEHAVIOURS.items()), default="filter_track",
+                            description=_l("Filter: drop records seen before. Track: record new values, drop nothing. "
+                                        "Filter & track: both."))
+    entity_type = StringField(_l("Entity type"), [Optional(), Length(max=120)],
+                              description=_l("Optional label for the values on the tracked data page, such as Order."))
 
     @classmethod
     def initial(cls, panel: Panel) -> dict:

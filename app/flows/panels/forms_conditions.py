@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
@@ -28,11 +29,11 @@ def operator_choices(type_: str | None) -> list[tuple[str, str]]:
 
 
 class ConditionForm(Form):
-    field = StringField("Field", [Optional(), Length(max=1024)])
-    type = SelectField("Type", choices=options(TYPES.items()), default="string")
-    operator = SelectField("Operator", choices=options(operator_choices("string")), validate_choice=False)
-    value = StringField("Value", [Optional(), Length(max=MAX_VALUE_LENGTH)])
-    date_format = StringField("Date format", [Optional(), Length(max=100)])
+    field = StringField(_l("Field"), [Optional(), Length(max=1024)])
+    type = SelectField(_l("Type"), choices=options(TYPES.items()), default="string")
+    operator = SelectField(_l("Operator"), choices=options(operator_choices("string")), validate_choice=False)
+    value = StringField(_l("Value"), [Optional(), Length(max=MAX_VALUE_LENGTH)])
+    date_format = StringField(_l("Date format"), [Optional(), Length(max=100)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,10 +97,10 @@ def route_condition_problems(problems: list[str], entries) -> list[str]:
 
 class FilterForm(StepForm):
     conditions = FieldList(FormField(ConditionForm), min_entries=1)
-    logic = SelectField("Match records where", choices=options(LOGIC_CHOICES), default="and")
-    keep_matching = BooleanField("Keep matching records", default=True,
-                                 description="On: records that match are kept and the rest removed. "
-                                             "Off: records that match are removed and the rest go on.")
+    logic = SelectField(_l("Match records where"), choices=options(LOGIC_CHOICES), default="and")
+    keep_matching = BooleanField(_l("Keep matching records"), default=True,
+                                 description=_l("On: records that match are kept and the rest removed. "
+                                             "Off: records that match are removed and the rest go on."))
 
     @classmethod
     def initial(cls, panel: Panel) -> dict:
@@ -121,8 +122,8 @@ class FilterForm(StepForm):
 
 class RoutePathForm(Form):
     id = HiddenField()
-    name = StringField("Route name", [Optional(), Length(max=120)])
-    logic = SelectField("Match records where", choices=options(LOGIC_CHOICES), default="and")
+    name = StringField(_l("Route name"), [Optional(), Length(max=120)])
+    logic = SelectField(_l("Match records where"), choices=options(LOGIC_CHOICES), default="and")
     conditions = FieldList(FormField(ConditionForm))
 
     def __init__(self, *args, **kwargs):
@@ -131,9 +132,9 @@ class RoutePathForm(Form):
 
 
 class RouteForm(StepForm):
-    method = SelectField("Routing method", choices=options(METHODS.items()), default="all",
-                         description="All: a record goes down every route it matches. First: only down the first "
-                                     "matching route, in the order below.")
+    method = SelectField(_l("Routing method"), choices=options(METHODS.items()), default="all",
+                         description=_l("All: a record goes down every route it matches. First: only down the first "
+                                     "matching route, in the order below."))
     paths = FieldList(FormField(RoutePathForm))
     has_paths = True
 

@@ -1,6 +1,7 @@
 """The connector shape's settings: instance, endpoint, endpoint variables and the request options."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
@@ -13,19 +14,20 @@ RETRIES = [("", "The instance's setting"), ("0", "0: no retry"), ("1", "1 retry"
 
 
 class ConnectorForm(StepForm):
-    instance_id = SelectField("Connector instance", coerce=str, validate_choice=False)
-    endpoint = SelectField("Endpoint", coerce=str, validate_choice=False)
-    timeout = IntegerField("Request timeout (seconds)", [Optional(), NumberRange(
+    instance_id = SelectField(_l("Connector instance"), coerce=str, validate_choice=False)
+    endpoint = SelectField(_l("Endpoint"), coerce=str, validate_choice=False)
+    timeout = IntegerField(_l("Request timeout (seconds)"), [Optional(), NumberRange(
         min=1, max=MAX_TIMEOUT, message=f"Between 1 and {MAX_TIMEOUT} seconds.")],
-        description="Empty uses the instance's timeout.")
-    retries = SelectField("Retries", choices=options(RETRIES), default="",
-                          description="Further attempts when a request fails; each attempt counts as an operation.")
+        description=_l("Empty uses the instance's timeout."))
+    retries = SelectField(_l("Retries"), choices=options(RETRIES), default="",
+                          description=_l("Further attempts when a request fails; each attempt counts as an operation."))
     save_response_as_payload = BooleanField(
-        "Save response as payload", description="Send endpoints only. On: the responses go to the next step. "
-                                                "Off: the payloads that were sent go on unchanged.")
+        _l("Save response as payload"), description=_l("Send endpoints only. On: the responses go to the next step. "
+                                                "Off: the payloads that were sent go on unchanged."))
     allow_unsuccessful_statuses = BooleanField(
-        "Allow unsuccessful statuses", description="A 4xx/5xx answer becomes a payload instead of failing the step.")
-    wrapping = SelectField("Wrapping", choices=options(WRAPPING), default="raw")
+        _l("Allow unsuccessful statuses"),
+                description=_l("A 4xx/5xx answer becomes a payload instead of failing the step."))
+    wrapping = SelectField(_l("Wrapping"), choices=options(WRAPPING), default="raw")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 
 from app.flows import transforms
@@ -42,6 +43,7 @@ class RuleRow:
     keep: dict = field(default_factory=dict)  # display-only keys carried over unchanged
     transforms: list[TransformRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    proposed: bool = False  # added by auto-map just now: marked in the page until the panel is reloaded
 
     def is_blank(self) -> bool:
         return not (self.source.strip() or self.target.strip() or any(t.fn for t in self.transforms))
@@ -162,13 +164,13 @@ def rule_config(row: RuleRow) -> dict:
 
 
 class MapForm(StepForm):
-    wrap_input = BooleanField("Wrap input payload", description="A payload that is not a list is mapped as a "
-                                                                 "one-record list, so the output is a list too.")
-    wrap_output = BooleanField("Wrap output payload", description="An output that is not a list is wrapped in "
-                                                                  "[ ] for the next shapes.")
-    per_record = BooleanField("Map list payloads record by record", default=True,
-                              description="Off: a list payload is one record, so rules can read across records "
-                                          "(0.id, *.id).")
+    wrap_input = BooleanField(_l("Wrap input payload"), description=_l("A payload that is not a list is mapped as a "
+                                                                 "one-record list, so the output is a list too."))
+    wrap_output = BooleanField(_l("Wrap output payload"), description=_l("An output that is not a list is wrapped in "
+                                                                  "[ ] for the next shapes."))
+    per_record = BooleanField(_l("Map list payloads record by record"), default=True,
+                              description=_l("Off: a list payload is one record, so rules can read across records "
+                                          "(0.id, *.id)."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -190,6 +192,17 @@ class MapForm(StepForm):
         self.wrap_input.data = bool(config.get("wrap_input"))
         self.wrap_output.data = bool(config.get("wrap_output"))
         self.per_record.data = config.get("per_record", True) is not False
+
+    def propose(self, pairs) -> None:
+        """Add auto-map's (source, target) rules after the user's, marked as proposed."""
+        next_key = max((int(r.key) for r in self.rules if r.key.isdigit()), default=-1) + 1
+        for offset, (source, target) in enumerate(pairs):
+            self.rules.append(RuleRow(key=str(next_key + offset), source=source, target=target, proposed=True))
+
+    def mark_proposed(self, targets) -> None:
+        wanted = set(targets)
+        for row in self.rules:
+            row.proposed = row.target.strip() in wanted
 
     def to_config(self, panel: Panel) -> dict:
         config = {"rules": [rule_config(row) for row in self.rules]}

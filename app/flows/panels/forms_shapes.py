@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     FieldList,
@@ -32,11 +33,12 @@ def _json_check(form, field):
 
 
 class ManualPayloadForm(StepForm):
-    format = SelectField("Format", choices=options((f, f.upper()) for f in manual_payload.FORMATS), default="json")
-    body = TextAreaField("Payload", [DataRequired("Paste the payload ({} is allowed for an empty JSON object)."),
+    format = SelectField(_l("Format"), choices=options((f, f.upper()) for f in manual_payload.FORMATS), default="json")
+    body = TextAreaField(_l("Payload"),
+                         [DataRequired(_l("Paste the payload ({} is allowed for an empty JSON object).")),
                                      Length(max=manual_payload.MAX_CHARS)],
-                         description="Replaces whatever reaches this shape with this one payload. At most "
-                                     "100,000 characters.")
+                         description=_l("Replaces whatever reaches this shape with this one payload. At most "
+                                     "100,000 characters."))
 
     def validate_body(self, field):
         if self.format.data == "json":
@@ -51,10 +53,11 @@ class ManualPayloadForm(StepForm):
 
 
 class AssertForm(StepForm):
-    expected = TextAreaField("Expected payload (JSON)", [DataRequired("Paste the expected payload ({} is allowed)."),
+    expected = TextAreaField(_l("Expected payload (JSON)"),
+                             [DataRequired(_l("Paste the expected payload ({} is allowed).")),
                                                          Length(max=ASSERT_MAX), _json_check],
-                             description="One payload is compared as it is; several payloads as a list of their data. "
-                                         "Any difference fails the run, with the differences in the log.")
+                             description=_l("One payload is compared as it is; several payloads as a list of their "
+                                            "data. Any difference fails the run, with the differences in the log."))
 
     @classmethod
     def initial(cls, panel: Panel) -> dict:
@@ -65,13 +68,13 @@ class AssertForm(StepForm):
 
 
 class FlowEntry(Form):
-    name = StringField("Flow variable", [Optional(), Length(max=120)])
-    value = StringField("Value", [Optional(), Length(max=2000)])
+    name = StringField(_l("Flow variable"), [Optional(), Length(max=120)])
+    value = StringField(_l("Value"), [Optional(), Length(max=2000)])
 
 
 class MetaEntry(Form):
-    key = StringField("Meta key", [Optional(), Length(max=120)])
-    value = StringField("Value", [Optional(), Length(max=2000)])
+    key = StringField(_l("Meta key"), [Optional(), Length(max=120)])
+    value = StringField(_l("Value"), [Optional(), Length(max=2000)])
 
 
 class SetVariablesForm(StepForm):
@@ -98,15 +101,15 @@ class SetVariablesForm(StepForm):
 
 
 class NotifyForm(StepForm):
-    template = TextAreaField("Notification template", [DataRequired("Write the message."),
+    template = TextAreaField(_l("Notification template"), [DataRequired(_l("Write the message.")),
                                                        Length(max=notify.MAX_TEMPLATE_CHARS)],
-                             description="Text with [[payload.x]], [[meta.x]] or [[flow.variables.x]]; each variable "
-                                         "adds at most its first 100 characters.")
-    level = SelectField("Alert level", choices=options(notify.LEVELS.items()), default="info")
-    channels = SelectField("Send to", choices=options(notify.CHANNELS.items()), default="email_log")
-    groups = SelectMultipleField("Notification groups", coerce=int, validate_choice=False,
-                                 description="Every address in the chosen groups gets the email. Emails count "
-                                             "against the company's monthly allowance.")
+                             description=_l("Text with [[payload.x]], [[meta.x]] or [[flow.variables.x]]; each "
+                                            "variable adds at most its first 100 characters."))
+    level = SelectField(_l("Alert level"), choices=options(notify.LEVELS.items()), default="info")
+    channels = SelectField(_l("Send to"), choices=options(notify.CHANNELS.items()), default="email_log")
+    groups = SelectMultipleField(_l("Notification groups"), coerce=int, validate_choice=False,
+                                 description=_l("Every address in the chosen groups gets the email. Emails count "
+                                             "against the company's monthly allowance."))
 
     @classmethod
     def initial(cls, panel: Panel) -> dict:
@@ -132,8 +135,8 @@ class NotifyForm(StepForm):
 
 
 class TrackField(Form):
-    path = StringField("Field path", [Optional(), Length(max=500)])
-    label = StringField("Label", [Optional(), Length(max=track_data.MAX_LABEL_CHARS)])
+    path = StringField(_l("Field path"), [Optional(), Length(max=500)])
+    label = StringField(_l("Label"), [Optional(), Length(max=track_data.MAX_LABEL_CHARS)])
 
 
 class TrackDataForm(StepForm):
@@ -152,17 +155,17 @@ class TrackDataForm(StepForm):
 
 
 class VariableOverride(Form):
-    name = StringField("Variable", [Optional(), Length(max=120)])
-    value = StringField("Value", [Optional(), Length(max=2000)])
+    name = StringField(_l("Variable"), [Optional(), Length(max=120)])
+    value = StringField(_l("Value"), [Optional(), Length(max=2000)])
 
 
 class RunProcessFlowForm(StepForm):
-    flow_id = SelectField("Process flow to run", coerce=str, validate_choice=False)
-    version = SelectField("Version", coerce=str, validate_choice=False)
+    flow_id = SelectField(_l("Process flow to run"), coerce=str, validate_choice=False)
+    version = SelectField(_l("Version"), coerce=str, validate_choice=False)
     variables = FieldList(FormField(VariableOverride))
-    payload = TextAreaField("Manual payload", [Optional(), Length(max=run_flow.MAX_PAYLOAD_CHARS)],
-                            description="Optional. Sent instead of the payloads that reach this shape (JSON is sent "
-                                        "as JSON, anything else as text). Meta variables always go along.")
+    payload = TextAreaField(_l("Manual payload"), [Optional(), Length(max=run_flow.MAX_PAYLOAD_CHARS)],
+                            description=_l("Optional. Sent instead of the payloads that reach this shape (JSON is sent "
+                                        "as JSON, anything else as text). Meta variables always go along."))
 
     @classmethod
     def initial(cls, panel: Panel) -> dict:
@@ -207,18 +210,18 @@ class CallbackForm(StepForm):
 
 
 class FlowControlForm(StepForm):
-    level = StringField("Batch level", [Optional(), Length(max=500)], default="*",
-                        description="The path of the array to cut, such as orders; * (or empty) when the payload "
-                                    "itself is the array.")
-    size = IntegerField("Batch size", [InputRequired("Enter how many records go in each batch."),
-                                       NumberRange(min=1, message="At least 1 record per batch.")],
+    level = StringField(_l("Batch level"), [Optional(), Length(max=500)], default="*",
+                        description=_l("The path of the array to cut, such as orders; * (or empty) when the payload "
+                                    "itself is the array."))
+    size = IntegerField(_l("Batch size"), [InputRequired(_l("Enter how many records go in each batch.")),
+                                       NumberRange(min=1, message=_l("At least 1 record per batch."))],
                         default=flow_control.DEFAULT_SIZE)
-    format = SelectField("Payload format", default="auto", choices=options([
+    format = SelectField(_l("Payload format"), default="auto", choices=options([
         ("auto", "Detect automatically"), ("json", "JSON"), ("xml", "XML"), ("csv", "CSV")]),
-        description="How to read payloads that arrive as text; parsed JSON is used as it is.")
-    wrap_single = BooleanField("Wrap single records in an array", default=True,
-                               description="Only matters with a batch size of 1: off sends each record as {…} "
-                                           "instead of [{…}].")
+        description=_l("How to read payloads that arrive as text; parsed JSON is used as it is."))
+    wrap_single = BooleanField(_l("Wrap single records in an array"), default=True,
+                               description=_l("Only matters with a batch size of 1: off sends each record as {…} "
+                                           "instead of [{…}]."))
 
     @classmethod
     def initial(cls, panel: Panel) -> dict:
@@ -235,12 +238,12 @@ class FlowControlForm(StepForm):
 
 
 class SplitForm(StepForm):
-    level = StringField("Level to split", [DataRequired("Choose the path to keep, such as customer.addresses."),
+    level = StringField(_l("Level to split"), [DataRequired(_l("Choose the path to keep, such as customer.addresses.")),
                                            Length(max=500)],
-                        description="The element at this path, with everything inside it, becomes the payload. "
-                                    "Write * where the path crosses a list (orders.*.lines).")
-    wrapper_key = StringField("Wrapper key", [Optional(), Length(max=120)],
-                              description="Optional: wraps the result as {\"key\": …}.")
+                        description=_l("The element at this path, with everything inside it, becomes the payload. "
+                                    "Write * where the path crosses a list (orders.*.lines)."))
+    wrapper_key = StringField(_l("Wrapper key"), [Optional(), Length(max=120)],
+                              description=_l("Optional: wraps the result as {\"key\": …}."))
 
     @classmethod
     def initial(cls, panel: Panel) -> dict:
@@ -256,7 +259,7 @@ class SplitForm(StepForm):
 
 class PathName(Form):
     id = HiddenField()
-    name = StringField("Name", [Optional(), Length(max=120)])
+    name = StringField(_l("Name"), [Optional(), Length(max=120)])
 
 
 class _NamedPathsForm(StepForm):
@@ -282,7 +285,7 @@ class BranchForm(_NamedPathsForm):
 
 
 class TryCatchForm(_NamedPathsForm):
-    on_exception = SelectField("When a payload fails in the try path", choices=options(try_catch.ACTIONS.items()),
+    on_exception = SelectField(_l("When a payload fails in the try path"), choices=options(try_catch.ACTIONS.items()),
                                default="partial")
 
     @classmethod
@@ -296,7 +299,8 @@ class TryCatchForm(_NamedPathsForm):
 class JsonSettingsForm(StepForm):
     """For a shape without a form of its own yet: its settings as JSON, checked by the shape."""
 
-    settings = TextAreaField("Settings (JSON)", [DataRequired("Enter the settings ({} for none)."), _json_check])
+    settings = TextAreaField(_l("Settings (JSON)"), [DataRequired(_l("Enter the settings ({} for none).")),
+                                                     _json_check])
 
     @classmethod
     def initial(cls, panel: Panel) -> dict:
@@ -315,9 +319,9 @@ class JsonSettingsForm(StepForm):
 
 
 class ScriptForm(StepForm):
-    script_id = SelectField("Script", coerce=str, validate_choice=False,
-                            description="Only scripts with a deployed version can be chosen; the shape always runs "
-                                        "the version deployed when the flow runs.")
+    script_id = SelectField(_l("Script"), coerce=str, validate_choice=False,
+                            description=_l("Only scripts with a deployed version can be chosen; the shape always runs "
+                                        "the version deployed when the flow runs."))
     variables = FieldList(FormField(VariableOverride))
 
     @classmethod

@@ -10,7 +10,7 @@ from app import htmx
 from app.flows import drafts, mapping
 from app.flows.conditions import TYPES
 from app.flows.models import Flow
-from app.flows.panels import forms, loading, preview
+from app.flows.panels import automap_draft, forms, loading, map_fields, preview
 from app.flows.panels.forms_conditions import DATE_TYPES, VALUE_HINTS, operator_choices
 from app.flows.panels.forms_map import catalogue_groups
 from app.flows.transforms import TRANSFORMS
@@ -25,7 +25,7 @@ def _urls(flow_id: int, step_id: str) -> dict:
     args = {"flow_id": flow_id, "step_id": step_id}
     return {name: url_for(f"flow_panels.{name}", **args)
             for name in ("panel", "save", "preview", "operators", "transform", "connector", "versions",
-                         "export_map", "import_map")}
+                         "export_map", "import_map", "map_fields", "automap", "automap_undo")}
 
 
 CONDITIONS_UI = {"types": TYPES, "hints": VALUE_HINTS, "op_choices": operator_choices, "date_types": DATE_TYPES}
@@ -53,6 +53,9 @@ def _sample_args(values) -> dict:
 
 
 def _render(panel, form, status: int = 200, block: str = "panel", **extra):
+    if block == "panel" and panel.step.get("type") == "map":
+        extra.setdefault("fields", map_fields.choose(panel, {}, form.rules))
+        extra.setdefault("models", map_fields.model_choices())
     response = htmx.render(PANEL, block=block, status=status, panel=panel, form=form,
                            urls=_urls(panel.flow.id, str(panel.step["id"])), catalogue=catalogue_groups(),
                            cond=CONDITIONS_UI, readonly=not panel.editable, **extra)
@@ -201,3 +204,54 @@ def import_map(flow_id: int, step_id: str):
     return _render(found, form, block="step_form",
                    imported=f"Imported {count} rule{'s' if count != 1 else ''} from {upload.filename}. "
                             "Check them, then save.")
+
+
+def _map_panel(flow: Flow, step_id: str, number=None):
+    found = _load(flow, step_id, number=number, sample_source="none")
+    if found.step.get("type") != "map":
+        abort(404)
+    return found
+
+
+@bp.route("/<int:flow_id>/steps/<step_id>/panel/map/fields", methods=["POST"], endpoint="map_fields")
+@requires("flows", "view")
+def map_fields_lists(flow_id: int, step_id: str):
+    """The source and target field lists for the source and target now chosen (and the pickers' lists)."""
+    flow = get_or_404(Flow, flow_id)
+    found = _map_panel(flow, step_id, request.form.get("panel_version"))
+    chosen = map_fields.choose(found, request.form, forms.build(found, request.form).rules)
+    return render_template("flows/panels/_map_field_lists.html", fields=chosen, oob=True), 422 if chosen.error else 200
+
+
+@bp.route("/<int:flow_id>/steps/<step_id>/panel/map/automap", methods=["POST"])
+@requires("flows", "edit")
+def automap(flow_id: int, step_id: str):
+    """Adds a rule for every unmapped target field with a source field of a similar name; undoable."""
+    flow = get_or_404(Flow, flow_id)
+    found = _map_panel(flow, step_id)
+    if not found.editable:
+        abort(404)
+    form = forms.build(found, request.form)
+    result = automap_draft.run(flow, found, form, request.form, current_user)
+    if result.stale:
+        return _render(found, form, status=409, block="step_form", stale=result.stale)
+    if result.saved:
+        found = _load(flow, step_id, sample_source="none")
+        form = forms.build(found)
+        form.mark_proposed(p.target for p in result.added)
+    return _render(found, form, status=result.status, block="step_form", automap=result)
+
+
+@bp.route("/<int:flow_id>/steps/<step_id>/panel/map/automap/undo", methods=["POST"])
+@requires("flows", "edit")
+def automap_undo(flow_id: int, step_id: str):
+    flow = get_or_404(Flow, flow_id)
+    found = _map_panel(flow, step_id)
+    try:
+        automap_draft.undo(flow, step_id, expected_revision=request.form.get("revision"), actor=current_user)
+    except drafts.StaleDraft as exc:
+        return _render(found, forms.build(found), status=409, block="step_form", stale=str(exc))
+    except drafts.DraftError as exc:
+        return _shown(_render(found, forms.build(found), status=409, block="step_form", automap_undo_error=str(exc)))
+    fresh = _load(flow, step_id, sample_source="none")
+    return _render(fresh, forms.build(fresh), block="step_form", automap_undone=True)

@@ -13,6 +13,7 @@ from typing import Any
 from app.flows import diffing
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 MAX_CHARS = 100_000
 MAX_DIFFERENCES = 20
@@ -29,9 +30,9 @@ def _data(payload: Payload) -> Any:
 
 class AssertPayload(Shape):
     type = "assert"
-    label = "Assert"
+    label = N_("Assert")
     icon = "bi-check2-square"
-    help = "Fail the run when the data here differs from the JSON you expect (for testing flows)."
+    help = N_("Fail the run when the data here differs from the JSON you expect (for testing flows).")
     retries = 0  # the same data gives the same answer
 
     def validate(self, config: dict) -> list[str]:

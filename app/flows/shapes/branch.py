@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from app.flows.context import Fork, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 MAX_PATHS = 6
 
 
 class Branch(Shape):
     type = "branch"
-    label = "Branch"
+    label = N_("Branch")
     icon = "bi-diagram-3"
     group = "standard"
-    help = "Run several paths one after another, each with the same data."
+    help = N_("Run several paths one after another, each with the same data.")
     retries = 0  # nothing here can fail transiently
 
     def validate(self, config: dict) -> list[str]:

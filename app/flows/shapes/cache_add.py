@@ -18,6 +18,7 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 LEVELS = ("run", "flow", "company")
 UNITS = ("minutes", "hours", "days")
@@ -33,10 +34,10 @@ def resolve_key(ctx: ShapeContext, template: str, payload, number: int) -> str:
 
 class CacheAdd(Shape):
     type = "cache_add"
-    label = "Add to cache"
+    label = N_("Add to cache")
     icon = "bi-database-add"
     group = "advanced"
-    help = "Keep a copy of the payloads under a cache key, to load them later in this or another flow."
+    help = N_("Keep a copy of the payloads under a cache key, to load them later in this or another flow.")
     retries = 0
 
     def validate(self, config: dict) -> list[str]:

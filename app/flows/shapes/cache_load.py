@@ -14,6 +14,7 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 NOT_AVAILABLE = "Caches are not available in this run (it has no cache service)."
 
@@ -42,10 +43,10 @@ def _uses_payload(template: str) -> bool:
 
 class CacheLoad(Shape):
     type = "cache_load"
-    label = "Load from cache"
+    label = N_("Load from cache")
     icon = "bi-database-down"
     group = "advanced"
-    help = "Output data that an add-to-cache shape stored earlier."
+    help = N_("Output data that an add-to-cache shape stored earlier.")
 
     def validate(self, config: dict) -> list[str]:
         problems = []

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from app.flows.context import Bucket, ShapeContext
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 
 class Callback(Shape):
     type = "callback"
-    label = "Callback"
+    label = N_("Callback")
     icon = "bi-reply"
     group = "advanced"
-    help = "Send the data at this point back to the system waiting on the callback trigger, then carry on."
+    help = N_("Send the data at this point back to the system waiting on the callback trigger, then carry on.")
     retries = 2  # answering goes through Redis; a hiccup is worth another try while the caller waits
 
     def summary(self, config: dict) -> str:

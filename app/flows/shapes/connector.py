@@ -9,7 +9,9 @@ Config:
 Receive: one payload per page, one operation per page (each request attempt is one operation). When the
 endpoint variables read the payload or its meta, the receive runs once per input payload. Send: one
 request and one operation per input payload; with "save response as payload" the responses go on,
-otherwise the input payloads pass through. The shape reaches the world through ctx.connectors (the run's
+otherwise the input payloads pass through. A `response_script` (a deployed script's id or name) runs on
+every response after the endpoint's own post-request script, for this flow only (spec §2.2.1: codes 0-3,
+a changed body becomes the payload). The shape reaches the world through ctx.connectors (the run's
 ConnectorRuntime); it never touches the database itself.
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 WRAPPING = ("raw", "first")
 _CURLY_TOKEN = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}")
@@ -45,9 +48,9 @@ def _uses_payload(texts) -> bool:
 
 class Connector(Shape):
     type = "connector"
-    label = "Connector"
+    label = N_("Connector")
     icon = "bi-plug"
-    help = "Receive from or send to a connector instance's endpoint."
+    help = N_("Receive from or send to a connector instance's endpoint.")
     # Retries happen per request inside the shape (config "retries", 0-2): re-running the whole step
     # would resend payloads that already went through.
     retries = 0
@@ -77,8 +80,6 @@ class Connector(Shape):
                 problems.append("Retries must be 0, 1 or 2.")
         if str(config.get("wrapping", "raw")).lower() not in WRAPPING:
             problems.append("Wrapping must be 'raw' or 'first'.")
-        if config.get("response_script"):
-            problems.append("Response scripts are not available yet: remove the response script.")
         for name, value in (config.get("variables") or {}).items():
             if isinstance(value, str):
                 problems += [f"Variable '{name}': {p}" for p in variables.validate(value, brackets=(variables.SQUARE,))]
@@ -110,14 +111,18 @@ class Connector(Shape):
 
         def on_exchange(exchange) -> None:
             ctx.operations(1)
-            ctx.log("info" if exchange.ok else "warning", exchange.summary())
+            ctx.log_exchange("info" if exchange.ok else "warning", exchange.summary(), exchange.as_dict())
             ctx.check_deadline()  # a long pagination stops at the step's time limit, between two requests
 
         options = RequestOptions(
             timeout=float(config["timeout"]) if config.get("timeout") not in (None, "") else None,
             retries=int(config["retries"]) if config.get("retries") not in (None, "") else min(instance.retries, 2),
             allow_unsuccessful=bool(config.get("allow_unsuccessful_statuses")),
-            flow_variables=ctx.flow_variables, on_exchange=on_exchange, on_log=lambda lvl, msg: ctx.log(lvl, msg))
+            flow_variables=ctx.flow_variables, on_exchange=on_exchange, on_log=lambda lvl, msg: ctx.log(lvl, msg),
+            response_script=str(config["response_script"]).strip() if config.get("response_script") else None)
+        if options.response_script and instance.protocol:
+            raise ShapeError(f"Response scripts read HTTP responses; '{instance.connector_name}' is a "
+                             f"{instance.protocol} connector. Use a script shape after this step instead.")
         try:
             if endpoint.get("direction") == "send":
                 return self._send(ctx, runtime, instance, endpoint, options)

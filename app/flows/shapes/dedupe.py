@@ -18,6 +18,7 @@ from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.paths import PathError, compile_path, parse_path
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 BEHAVIOURS = {"filter": "Filter", "track": "Track", "filter_track": "Filter & track"}
 NOT_AVAILABLE = "De-dupe data pools are not available in this run (it has no de-dupe service)."
@@ -25,10 +26,10 @@ NOT_AVAILABLE = "De-dupe data pools are not available in this run (it has no de-
 
 class Dedupe(Shape):
     type = "dedupe"
-    label = "De-dupe"
+    label = N_("De-dupe")
     icon = "bi-funnel"
     group = "advanced"
-    help = "Let each record through once: drop those whose key value was seen before."
+    help = N_("Let each record through once: drop those whose key value was seen before.")
     retries = 0
 
     def validate(self, config: dict) -> list[str]:

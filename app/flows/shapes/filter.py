@@ -7,6 +7,7 @@ from app.flows import condition_config, variables
 from app.flows.conditions import ConditionError, compile_conditions, filter_records
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 SETTINGS = ("conditions", "logic", "keep_matching", "source")  # source: schema helper for the field picker
 
@@ -17,10 +18,10 @@ def _plural(n: int, word: str) -> str:
 
 class Filter(Shape):
     type = "filter"
-    label = "Filter"
+    label = N_("Filter")
     icon = "bi-funnel"
     group = "standard"
-    help = "Keep or remove the records that match conditions, inside every payload."
+    help = N_("Keep or remove the records that match conditions, inside every payload.")
     retries = 0  # the same records give the same answer; trying again cannot help
 
     def validate(self, config: dict) -> list[str]:

@@ -9,6 +9,7 @@ from app.flows.batching import BatchError, batch
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.paths import STAR, PathError, parse_path
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 FORMATS = ("auto", "json", "xml", "csv")  # plain text has no records to batch
 SETTINGS = ("level", "size", "format", "wrap_single", "source")  # source: schema helper for the level picker
@@ -41,10 +42,10 @@ def _read(payload: Payload, wanted: str, number: int) -> tuple[Any, str, str]:
 
 class FlowControl(Shape):
     type = "flow_control"
-    label = "Flow control"
+    label = N_("Flow control")
     icon = "bi-stack"
     group = "standard"
-    help = "Cut the records of each payload into batches of a set size, one payload per batch."
+    help = N_("Cut the records of each payload into batches of a set size, one payload per batch.")
     retries = 0  # the same payload gives the same batches; trying again cannot help
 
     def validate(self, config: dict) -> list[str]:

@@ -5,6 +5,7 @@ import json
 
 from app.flows.context import Bucket, Payload, ShapeContext
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 MAX_CHARS = 100_000
 FORMATS = ("json", "xml", "csv", "text")
@@ -12,9 +13,9 @@ FORMATS = ("json", "xml", "csv", "text")
 
 class ManualPayload(Shape):
     type = "manual_payload"
-    label = "Manual payload"
+    label = N_("Manual payload")
     icon = "bi-file-earmark-code"
-    help = "Start the flow with a payload you paste in (JSON, XML, CSV or text)."
+    help = N_("Start the flow with a payload you paste in (JSON, XML, CSV or text).")
     retries = 0  # nothing external can fail transiently
 
     def validate(self, config: dict) -> list[str]:

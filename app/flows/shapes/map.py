@@ -8,6 +8,7 @@ from app.flows import mapping
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
 from app.flows.transforms import TransformContext, TransformError
+from app.i18n import N_
 
 
 @functools.lru_cache(maxsize=256)
@@ -19,9 +20,9 @@ def _compiled(config_json: str) -> mapping.CompiledMap:
 
 class Map(Shape):
     type = "map"
-    label = "Map"
+    label = N_("Map")
     icon = "bi-shuffle"
-    help = "Rename, reshape and transform fields, record by record."
+    help = N_("Rename, reshape and transform fields, record by record.")
 
     def validate(self, config: dict) -> list[str]:
         return mapping.validate_map(config)

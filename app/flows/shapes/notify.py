@@ -19,6 +19,7 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 LEVELS = {"success": "Success", "info": "Info", "warning": "Warning", "error": "Error"}
 CHANNELS = {"email_log": "Email + log", "log": "Log", "email": "Email"}
@@ -47,9 +48,9 @@ def _groups(config: dict) -> list:
 
 class Notify(Shape):
     type = "notify"
-    label = "Notify"
+    label = N_("Notify")
     icon = "bi-bell"
-    help = "Write a message to the run log or email it to notification groups."
+    help = N_("Write a message to the run log or email it to notification groups.")
     retries = 0
 
     def validate(self, config: dict) -> list[str]:

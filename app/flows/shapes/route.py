@@ -11,6 +11,7 @@ from app.flows import condition_config, variables
 from app.flows.conditions import ConditionError, compile_conditions, route_split
 from app.flows.context import Bucket, Fork, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 METHODS = {"all": "Follow all matching routes", "first": "Follow first matching route only"}
 PATH_SETTINGS = ("conditions", "logic", "source")
@@ -26,10 +27,10 @@ def _route_name(path: dict, number: int) -> str:
 
 class Route(Shape):
     type = "route"
-    label = "Route"
+    label = N_("Route")
     icon = "bi-signpost-split"
     group = "standard"
-    help = "Send each record down the routes whose conditions it matches."
+    help = N_("Send each record down the routes whose conditions it matches.")
     retries = 0  # the same records give the same answer; trying again cannot help
 
     def validate(self, config: dict) -> list[str]:

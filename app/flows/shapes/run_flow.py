@@ -22,6 +22,7 @@ import json
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 MAX_PAYLOAD_CHARS = 100_000
 LOGGED_IDS = 20
@@ -40,9 +41,9 @@ def manual_payload(text: str) -> Payload:
 
 class RunProcessFlow(Shape):
     type = "run_process_flow"
-    label = "Run process flow"
+    label = N_("Run process flow")
     icon = "bi-diagram-2"
-    help = "Start another process flow with each payload (the child runs on its own; this flow carries on)."
+    help = N_("Start another process flow with each payload (the child runs on its own; this flow carries on).")
     retries = 0
 
     def validate(self, config: dict) -> list[str]:

@@ -15,16 +15,17 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, ShapeContext, ShapeError, StepTimeout
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 NOT_AVAILABLE = "Custom scripts are not available in this run (it has no script service)."
 
 
 class Script(Shape):
     type = "script"
-    label = "Script"
+    label = N_("Script")
     icon = "bi-code-square"
     group = "advanced"
-    help = "Change each payload with one of your deployed custom scripts (Python or JavaScript)."
+    help = N_("Change each payload with one of your deployed custom scripts (Python or JavaScript).")
 
     def validate(self, config: dict) -> list[str]:
         problems = []

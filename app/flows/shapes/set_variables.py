@@ -20,6 +20,7 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 MAX_ENTRIES = 100
 
@@ -31,9 +32,9 @@ def _entries(config: dict, kind: str) -> list:
 
 class SetVariables(Shape):
     type = "set_variables"
-    label = "Set variables"
+    label = N_("Set variables")
     icon = "bi-sliders"
-    help = "Set flow variables or metadata on each payload, from static values or payload data."
+    help = N_("Set flow variables or metadata on each payload, from static values or payload data.")
     retries = 0  # resolving values cannot fail transiently
 
     def validate(self, config: dict) -> list[str]:

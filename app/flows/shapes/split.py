@@ -6,16 +6,17 @@ from app.flows.batching import SplitError, split
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.paths import PathError, parse_path
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 SETTINGS = ("level", "wrapper_key", "source")  # source: schema helper for the path picker
 
 
 class Split(Shape):
     type = "split"
-    label = "Split"
+    label = N_("Split")
     icon = "bi-scissors"
     group = "standard"
-    help = "Keep only the part of each payload at a path, optionally wrapped in a key."
+    help = N_("Keep only the part of each payload at a path, optionally wrapped in a key.")
     retries = 0  # the same payload gives the same answer; trying again cannot help
 
     def validate(self, config: dict) -> list[str]:

@@ -18,6 +18,7 @@ from app.flows import variables
 from app.flows.context import Bucket, ShapeContext, ShapeError
 from app.flows.paths import STAR, PathError, compile_path, parse_path
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 MAX_VALUE_CHARS = 255
 MAX_LABEL_CHARS = 120
@@ -49,9 +50,9 @@ def _values(found: Any, wildcard: bool) -> list[str]:
 
 class TrackData(Shape):
     type = "track_data"
-    label = "Track data"
+    label = N_("Track data")
     icon = "bi-binoculars"
-    help = "Record values (an order number, a customer id) to find them later on the tracked data page."
+    help = N_("Record values (an order number, a customer id) to find them later on the tracked data page.")
     retries = 0
 
     def validate(self, config: dict) -> list[str]:

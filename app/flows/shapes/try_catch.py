@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from app.flows.context import Bucket, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
+from app.i18n import N_
 
 ACTIONS = {"partial": "Succeed as partial success", "fail": "Fail the run"}
 
 
 class TryCatch(Shape):
     type = "try_catch"
-    label = "Try/catch"
+    label = N_("Try/catch")
     icon = "bi-shield-exclamation"
     group = "advanced"
-    help = "Send payloads that fail to a catch path instead of failing the whole run."
+    help = N_("Send payloads that fail to a catch path instead of failing the whole run.")
     retries = 0
 
     def validate(self, config: dict) -> list[str]:

@@ -16,6 +16,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(settings.from_env())
     if config:
         app.config.update(config)
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        # Only behind a known number of proxies: otherwise anyone could forge X-Forwarded-For.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     extensions.init_app(app)

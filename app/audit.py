@@ -30,6 +30,12 @@ class AuditEntry(TenantMixin, db.Model):
 
 
 def client_ip() -> str | None:
+    """The visitor's address, the one place sign-in limits and audit rows take it from.
+
+    Headers such as X-Forwarded-For are never read here: with WEFT_PROXY_HOPS set, ProxyFix (in the app
+    factory) has already replaced remote_addr with what the trusted proxies reported, and without it a
+    forged header changes nothing.
+    """
     return request.remote_addr if has_request_context() else None
 
 

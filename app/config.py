@@ -29,6 +29,10 @@ SETTINGS = (
     Setting("WEFT_PAYLOAD_PREVIEW_BYTES", 2048, "How much of a payload a run log row shows inline"),
     Setting("WEFT_SSE_PING_SECONDS", 15, "Seconds between keep-alive pings on a live-log stream"),
     Setting("WEFT_RETRY_DELAY_SECONDS", 1.0, "Pause before a failed step is retried; doubles on each further attempt"),
+    Setting("WEFT_STEP_TIMEOUT_SECONDS", 1800, "Time limit of one flow step (a connector's requests also have their "
+            "own request timeout); past it the step fails"),
+    Setting("WEFT_RUN_RETRY_BACKOFF_SECONDS", 60, "Wait before a failed run is retried automatically (the flow's "
+            "\"retry failed runs\" setting); doubles for each further retry"),
     Setting("WEFT_SCHEDULER_TICK_SECONDS", 10, "How often the scheduler looks for due schedules"),
     Setting("WEFT_BASE_URL", "http://127.0.0.1:5000", "Address people open Weft at; links in emails (a failed "
             "run's page, for instance) start with it"),
@@ -40,6 +44,9 @@ SETTINGS = (
     Setting("MAIL_PASSWORD", None, "SMTP password"),
     Setting("MAIL_USE_TLS", False, "Use STARTTLS when talking to MAIL_SERVER"),
     Setting("MAIL_FROM", "Weft <no-reply@weft.local>", "Sender address of every mail Weft sends"),
+    Setting("WEFT_PROXY_HOPS", 0, "How many reverse proxies (nginx, a load balancer) stand in front of Weft and "
+            "set X-Forwarded-For/-Proto/-Host; their values are then trusted for that many hops, so sign-in limits "
+            "and the audit log see the visitor's address. 0 trusts none of these headers"),
     Setting("WEFT_PWNED_RANGE_URL", "https://api.pwnedpasswords.com/range/", "Pwned Passwords range API that new "
             "passwords are checked against (only 5 hex characters of the SHA-1 are sent); empty turns the check off"),
 )
@@ -83,6 +90,8 @@ def from_env() -> dict:
         "PAYLOAD_PREVIEW_BYTES": int(env["WEFT_PAYLOAD_PREVIEW_BYTES"]),
         "SSE_PING_SECONDS": float(env["WEFT_SSE_PING_SECONDS"]),
         "RETRY_DELAY": float(env["WEFT_RETRY_DELAY_SECONDS"]),
+        "STEP_TIMEOUT_SECONDS": float(env["WEFT_STEP_TIMEOUT_SECONDS"]),
+        "RUN_RETRY_BACKOFF": float(env["WEFT_RUN_RETRY_BACKOFF_SECONDS"]),
         "SCHEDULER_TICK_SECONDS": float(env["WEFT_SCHEDULER_TICK_SECONDS"]),
         "BASE_URL": env["WEFT_BASE_URL"],
         "SCRIPT_TIMEOUT_SECONDS": float(env["WEFT_SCRIPT_TIMEOUT_SECONDS"]),
@@ -94,6 +103,7 @@ def from_env() -> dict:
         "MAIL_USE_TLS": _bool(env["MAIL_USE_TLS"]),
         "MAIL_FROM": env["MAIL_FROM"],
         "PWNED_RANGE_URL": env["WEFT_PWNED_RANGE_URL"],
+        "PROXY_HOPS": int(env["WEFT_PROXY_HOPS"]),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -13,7 +13,7 @@ import pika.exceptions
 
 from app.connectors.protocols import amqp
 from app.connectors.protocols.base import ProtocolError
-from app.event_bindings import Binding, listening_flows, run_payload
+from app.event_bindings import Binding, event_config, listening_flows, run_payload
 from app.extensions import db, get_redis
 from app.flows.models import Flow
 from app.runs import services as run_services
@@ -38,6 +38,7 @@ class _Consumer:
 @dataclass
 class _Broker:
     url: str
+    tls_verify: bool = True
     connection: Any = None
     retry_at: float = 0.0
     delay: float = 0.0
@@ -65,7 +66,7 @@ class Listener:
     def __init__(self, reload_seconds: float = RELOAD_SECONDS, clock: Callable[[], float] = time.monotonic):
         self.reload_seconds = reload_seconds
         self.clock = clock
-        self.brokers: dict[str, _Broker] = {}
+        self.brokers: dict[tuple[str, bool], _Broker] = {}  # by Binding.broker
         self.consumers: dict[int, _Consumer] = {}
         self.paused_until: dict[int, float] = {}  # flow id -> time: after a failure to start a run
         self.last_reload = float("-inf")
@@ -88,35 +89,36 @@ class Listener:
             if flow_id in self.consumers or self.paused_until.get(flow_id, 0) > now:
                 continue
             self._start(binding)
-        in_use = {b.url for b in wanted.values()}
-        for url in [u for u in self.brokers if u not in in_use]:
-            self._drop_broker(url)
+        in_use = {b.broker for b in wanted.values()}
+        for key in [k for k in self.brokers if k not in in_use]:
+            self._drop_broker(key)
 
     @staticmethod
     def _alive(consumer: _Consumer) -> bool:
         channel = consumer.channel
         return channel.is_open and consumer.tag in channel.consumer_tags
 
-    def _connection(self, url: str):
-        broker = self.brokers.setdefault(url, _Broker(url))
+    def _connection(self, binding: Binding):
+        broker = self.brokers.setdefault(binding.broker, _Broker(binding.url, binding.tls_verify))
         if broker.connection is not None and broker.connection.is_open:
             return broker.connection
         if self.clock() < broker.retry_at:
             return None
         try:
-            broker.connection = amqp.connect(amqp.parameters({"url": url, "heartbeat": 30, "timeout": 10}))
+            broker.connection = amqp.connect(amqp.parameters({"url": broker.url, "heartbeat": 30, "timeout": 10,
+                                                              "tls_verify": broker.tls_verify}))
         except ProtocolError as exc:
             broker.connection = None
             broker.back_off(self.clock())
             log.warning("%s; retrying in %.0f s", exc, broker.delay)
             return None
         if broker.delay:
-            log.info("reconnected to %s", amqp.redact(url))
+            log.info("reconnected to %s", amqp.redact(broker.url))
         broker.delay = 0.0
         return broker.connection
 
     def _start(self, binding: Binding) -> None:
-        connection = self._connection(binding.url)
+        connection = self._connection(binding)
         if connection is None:
             return
         try:
@@ -134,7 +136,7 @@ class Listener:
             self.paused_until[binding.flow_id] = self.clock() + self.reload_seconds
             return
         except _BROKER_ERRORS as exc:
-            self._broker_lost(binding.url, exc)
+            self._broker_lost(binding.broker, exc)
             return
         self.consumers[binding.flow_id] = consumer
         log.info("flow %s listening on queue '%s' at %s", binding.flow_id, binding.queue, amqp.redact(binding.url))
@@ -154,18 +156,18 @@ class Listener:
             pass
         consumer.pending = []
 
-    def _broker_lost(self, url: str, exc: BaseException) -> None:
-        broker = self.brokers.get(url)
+    def _broker_lost(self, key: tuple[str, bool], exc: BaseException) -> None:
+        broker = self.brokers.get(key)
         log.warning("lost the broker %s (%s: %s); unacknowledged messages return to the queue",
-                    amqp.redact(url), type(exc).__name__, exc)
-        for flow_id in [f for f, c in self.consumers.items() if c.binding.url == url]:
+                    amqp.redact(key[0]), type(exc).__name__, exc)
+        for flow_id in [f for f, c in self.consumers.items() if c.binding.broker == key]:
             self.consumers.pop(flow_id).pending = []
         if broker is not None:
             broker.disconnect()
             broker.back_off(self.clock())
 
-    def _drop_broker(self, url: str) -> None:
-        self.brokers.pop(url).disconnect()
+    def _drop_broker(self, key: tuple[str, bool]) -> None:
+        self.brokers.pop(key).disconnect()
 
     # -- messages --------------------------------------------------------------------------------------
 
@@ -197,7 +199,7 @@ class Listener:
             try:
                 flow = db.session.get(Flow, binding.flow_id)  # by id from our own scan: cross-tenant by nature
                 listening = (flow is not None and flow.enabled and flow.deployed is not None
-                             and flow.deployed.trigger.get("type") == "event")
+                             and event_config(flow.deployed.trigger) is not None)
                 if listening:
                     text, fmt = run_payload(batch, binding.batch_size)
                     run = run_services.start_run(flow, trigger="event", payload=text, fmt=fmt)
@@ -287,17 +289,17 @@ class Listener:
         """Deliver messages for up to ``seconds``, flush batches whose wait is over, reload when due."""
         if self.clock() - self.last_reload >= self.reload_seconds:
             self.reload()
-        connections = [(b.url, b.connection) for b in self.brokers.values()
+        connections = [(key, b.connection) for key, b in self.brokers.items()
                        if b.connection is not None and b.connection.is_open]
         if not connections:
             time.sleep(seconds)
         else:
             share = max(0.01, seconds / len(connections))
-            for url, connection in connections:
+            for key, connection in connections:
                 try:
                     connection.process_data_events(time_limit=share)
                 except _BROKER_ERRORS as exc:
-                    self._broker_lost(url, exc)
+                    self._broker_lost(key, exc)
         try:
             self._flush_due()
         except _BROKER_ERRORS as exc:
@@ -314,8 +316,8 @@ class Listener:
             pass
         for flow_id in list(self.consumers):
             self._stop(flow_id, requeue=True)
-        for url in list(self.brokers):
-            self._drop_broker(url)
+        for key in list(self.brokers):
+            self._drop_broker(key)
 
     def run(self, max_seconds: float | None = None, idle_seconds: float | None = None,
             should_stop: Callable[[], bool] = lambda: False) -> dict:

@@ -1,11 +1,11 @@
 """The event listener: a long-running process (``flask --app app events``) that starts runs from messages.
 
-Every deployed, enabled flow whose trigger is
+Every deployed, enabled flow whose trigger has an event listener (see app/event_bindings.py)
 
-    {"type": "event", "config": {"url": "amqp://user:pass@host:5672/vhost", "queue": "orders",
+    {"type": "event", "config": {"instance_id": 7, "queue": "orders",
                                  "batch_size": 1, "prefetch": 10, "batch_wait_seconds": 1.0}}
 
-gets a consumer on that queue (one AMQP connection per broker URL, one channel per flow). Each message
+gets a consumer on that queue (one AMQP connection per broker, one channel per flow). Each message
 (or each batch of up to ``batch_size`` messages, sent as one JSON array) starts one run through
 ``runs.services.start_run(flow, trigger="event", …)``; the message is acknowledged only after
 ``start_run`` returned, i.e. after the run row and its input are committed. Delivery is therefore at

@@ -5,7 +5,8 @@
 
 SQLite: a throwaway database file. PostgreSQL: a database named weft_bench_run_list is created on the
 given server (and dropped afterwards unless --keep). Runs are bulk-inserted (executemany on SQLite,
-COPY on PostgreSQL) over the last 30 days, 20 flows, 5 % failures, mixed triggers. Each page is then
+COPY on PostgreSQL) over the last 30 days, 20 flows, 5 % failures, mixed triggers; each run gets two info
+log lines and one run in 40 a warning line too (for the "has warnings" filter). Each page is then
 fetched through the real app (signed in, full HTML) five times; the median is printed, with the
 plan of its main query. Prints figures; asserts nothing.
 """
@@ -52,6 +53,8 @@ def _postgres_database(url: str, drop: bool = False) -> str:
 
 
 def bulk_insert(db, company_id: int, flows: list, count: int, now) -> None:
+    from sqlalchemy import text
+
     from app.runs.models import Run
 
     rng = random.Random(7)
@@ -80,6 +83,13 @@ def bulk_insert(db, company_id: int, flows: list, count: int, now) -> None:
         print(f"  inserted {min(count, start + chunk):,} runs", end="\r", flush=True)
     print()
     with engine.begin() as conn:
+        # Every run logs its start and end; a few a warning, which the "has warnings" filter looks for.
+        for level, message, every in (("info", "Run started.", 1), ("info", "Run finished: success.", 1),
+                                      ("warning", "Shop: flow step skipped.", 40)):
+            conn.execute(text("INSERT INTO run_log (run_id, company_id, level, message, created_at) "
+                              "SELECT id, company_id, :level, :message, created_at FROM run "
+                              "WHERE company_id = :company AND id % :every = 0"),
+                         {"company": company_id, "level": level, "message": message, "every": every})
         conn.exec_driver_sql("ANALYZE")
 
 
@@ -172,6 +182,9 @@ def main() -> None:
             ("webhook runs of one flow that failed", f"/runs/?from=&flow={flow_id}&trigger=webhook&status=failure"),
             ("one day, 10 days ago", f"/runs/?from={ten_days_ago}&to={ten_days_ago}"),
             ("search by run id", f"/runs/?q={some_id}"),
+            ("has warnings, last 7 days", "/runs/?warnings=1"),
+            ("has warnings, all time", "/runs/?from=&warnings=1"),
+            ("has warnings, deep page", f"/runs/?from=&warnings=1&before={deep}"),
             ("live rows poll (htmx)", "/runs/rows?from="),
             ("chart: 30 days by status (htmx)", "/runs/chart?from="),
             ("bulk retry count (htmx)", "/runs/retry?from=&status=failure"),

@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from catalog_specs import SPECS, generic_rest  # noqa: E402
+from catalog_specs_files import EXTRA_ENTRIES  # noqa: E402
 
 from app.connectors.definitions import validate_definition  # noqa: E402
 
@@ -132,7 +133,7 @@ def build(entry: dict) -> dict:
 
 def main(argv: list[str]) -> int:
     source = Path(argv[1]) if len(argv) > 1 else SOURCE
-    entries = json.loads(source.read_text(encoding="utf-8"))
+    entries = json.loads(source.read_text(encoding="utf-8")) + EXTRA_ENTRIES  # plus Weft's own (SQL database)
     unknown = set(SPECS) - {e["slug"] for e in entries}
     if unknown:
         print(f"specs for connectors not in {source.name}: {sorted(unknown)}", file=sys.stderr)

@@ -37,13 +37,13 @@ ERGONODE = {
     "variables": [var("url", "Ergonode URL", help="e.g. https://pim.example.com"),
                   var("language", "Language", default="en_GB")],
     "auth_methods": [client_credentials("{{url}}/api/v1/login", name="Username and password (JWT)", client_id="",
-                                        client_secret="", grant_type="password",
+                                        client_secret="", grant_type="", token_request_body="json",
                                         extra_params={"username": "{{username}}", "password": "{{password}}"},
                                         access_token_key="token", token_header="JWTAuthorization",
                                         variables=[var("username", "Username (e-mail)"),
                                                    var("password", "Password", secret=True)])],
-    "extra_notes": "The login answers a JWT sent as 'JWTAuthorization: Bearer …'; Ergonode documents the login "
-                   "body as JSON while this runtime sends it form-encoded.",
+    "extra_notes": "The login (a JSON body with username and password, as Ergonode documents it) answers a JWT "
+                   "sent as 'JWTAuthorization: Bearer …'.",
     "endpoints": [
         ep("list_products", "List products", "GET", _ERG + "/products", "products", query={"view": "list"},
            pagination=offset(limit=100, data="collection")),
@@ -278,10 +278,18 @@ DATA = {
     "plytix": {
         "documentation_url": "https://apidocs.plytix.com/",
         "base_url": "https://pim.plytix.com/api/v1",
-        "auth_methods": [{"key": "api-key", "name": "API key + password (via post-request script)",
-                          "type": "token", "post_request_script": "Plytix Post-Request Script",
-                          "variables": [var("api_key", "API key", secret=True),
-                                        var("api_password", "API password", secret=True)]}],
+        # A token from a login request: POST {api_key, api_password} as JSON, the token at data[0].access_token,
+        # valid 15 minutes (no expiry in the answer), sent as a bearer token; a 401 logs in again once.
+        "auth_methods": [client_credentials(
+            "https://auth.plytix.com/auth/api/get-token", name="API key + password", client_id="", client_secret="",
+            grant_type="", token_request_body="json",
+            extra_params={"api_key": "{{api_key}}", "api_password": "{{api_password}}"},
+            access_token_key="data.0.access_token", token_lifetime=900,
+            variables=[var("api_key", "API key", secret=True), var("api_password", "API password", secret=True)])
+            | {"key": "api-key"}],
+        "extra_notes": "Weft does not need that script: the method logs in itself (POST "
+                       "https://auth.plytix.com/auth/api/get-token with the API key and password as JSON) and "
+                       "caches the token for its 15 minutes.",
         "endpoints": [ep("search_products", "Search products", "POST", "/products/search", "products",
                          direction="receive")],
     },

@@ -1,4 +1,7 @@
-"""Curated specs: protocol connectors (FTP, SFTP, RabbitMQ), whose endpoints are protocol operations."""
+"""Curated specs: protocol connectors (FTP, SFTP, RabbitMQ, SQL database), whose endpoints are protocol operations.
+
+EXTRA_ENTRIES lists connectors Weft ships beyond the reference list (connectors.json), in its shape: the SQL
+database connector, so a database can be set up in the browser instead of by importing a definition."""
 from __future__ import annotations
 
 from catalog_specs import NO_AUTH, op, opt, user_pass, var
@@ -55,4 +58,52 @@ RABBITMQ = {
     ],
 }
 
-FILES = {"ftp": FTP, "sftp": SFTP, "rabbitmq": RABBITMQ}
+
+# -- SQL databases (app/connectors/protocols/database.py) -------------------------------------------------------
+def _sql_endpoints() -> list:
+    return [
+        op("run_query", "Run a query", "receive", "rows", query="{{query}}", page_size="{{page_size}}",
+           variables=[var("query", "SQL query", help="For example SELECT id, total FROM orders WHERE placed > "
+                          "[[flow.variables.since]]. Each [[variable]] is sent as a bound parameter, never pasted "
+                          "into the SQL; write it outside quotes."),
+                      opt("page_size", "Rows per payload", help="Empty: every row in one payload.")]),
+        op("run_statement", "Run a statement per payload", "send", "rows", query="{{query}}",
+           variables=[var("query", "SQL statement", help="For example INSERT INTO stock (sku, qty) VALUES (:sku, "
+                          ":qty). Each :name is bound from the payload's field of that name; a list payload runs "
+                          "once per object, in one transaction.")]),
+    ]
+
+
+SQL_DATABASE = {
+    "protocol": "database", "name": "SQL database",
+    "documentation_url": "https://www.postgresql.org/docs/current/sql.html",
+    "variables": [
+        {**var("driver", "Database type", default="postgresql",
+               help="postgresql, mysql (MySQL and MariaDB) or sqlite."),
+         "options": ["postgresql", "mysql", "mariadb", "sqlite"]},
+        opt("host", "Host", help="The server's name or address (not used by SQLite)."),
+        opt("port", "Port", help="Empty: 5432 for PostgreSQL, 3306 for MySQL and MariaDB."),
+        var("database", "Database", help="The database name; for SQLite a file in the folder the administrator "
+            "allows (WEFT_SQLITE_DIR)."),
+        {**opt("ssl_mode", "SSL mode", "prefer", help="require or verify-full for a server across the internet."),
+         "options": ["disable", "prefer", "require", "verify-ca", "verify-full"]},
+        opt("query_timeout", "Query timeout (seconds)", "300"),
+    ],
+    "auth_methods": [
+        {"key": "user-pass", "name": "Username and password", "type": "db_user_pass",
+         "variables": [var("username", "Username"),
+                       var("password", "Password", required=False, secret=True,
+                           help="Leave it empty for a server that trusts this host.")]},
+        {**NO_AUTH, "name": "No credentials (SQLite)"},
+    ],
+    "endpoints": _sql_endpoints(),
+}
+
+EXTRA_ENTRIES = [
+    {"slug": "sql-database", "name": "SQL database", "category": "database",
+     "description": "Read rows from and write rows to PostgreSQL, MySQL, MariaDB or SQLite with SQL you write.",
+     "notes": "Weft's own protocol connector, not on the reference list. Values are always bound as parameters.",
+     "auth_methods": ["db_user_pass", "none"], "credentials": []},
+]
+
+FILES = {"ftp": FTP, "sftp": SFTP, "rabbitmq": RABBITMQ, "sql-database": SQL_DATABASE}

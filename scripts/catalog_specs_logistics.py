@@ -57,9 +57,9 @@ FULFILLMENTTOOLS = {
     "variables": [var("tenant", "Tenant", help="e.g. ocff-mytenant-pre")],
     "auth_methods": [client_credentials(
         "https://www.googleapis.com/identitytoolkit/v3/relyingparty/verifyPassword?key={{api_key}}",
-        name="OAuth 2 (Google identity)", client_id="", client_secret="", grant_type="password",
-        extra_params={"email": "{{username}}", "password": "{{password}}", "returnSecureToken": "true"},
-        access_token_key="idToken", refresh_token_key="refreshToken",
+        name="OAuth 2 (Google identity)", client_id="", client_secret="", grant_type="", token_request_body="json",
+        extra_params={"email": "{{username}}", "password": "{{password}}", "returnSecureToken": True},
+        access_token_key="idToken", refresh_token_key="refreshToken", expires_in_key="expiresIn",
         variables=[var("username", "Username (e-mail)"), var("password", "Password", secret=True),
                    var("api_key", "API key", secret=True)])],
     "extra_notes": "Lists page with size and startAfterId (the last record's id).",

@@ -137,9 +137,10 @@ AVASAM = {
     "auth_methods": [client_credentials(
         "https://app.avasam.com/api/auth/request-token", name="Consumer key + secret key", client_id="",
         client_secret="", extra_params={"consumer_key": "{{consumer_key}}", "secret_key": "{{secret_key}}"},
+        token_request_body="json",
         variables=[var("consumer_key", "Consumer key"), var("secret_key", "Secret key", secret=True)])],
-    "extra_notes": "Avasam documents a JSON token request; this runtime sends it form-encoded. Order creation "
-                   "(CreateSellerOrder) needs the Orders permission on the API key.",
+    "extra_notes": "The token request is sent as JSON, as Avasam documents it. Order creation (CreateSellerOrder) "
+                   "needs the Orders permission on the API key.",
     "endpoints": [
         ep("list_products", "List seller products", "POST", "/apiseeker/Products/GetSellerProductList", "products",
            direction="receive", body={"Page": "{{page}}", "Limit": "{{limit}}"},

@@ -104,13 +104,14 @@ SPARKLAYER = {
     "variables": [var("environment_name", "Environment", default="app", help="app (live) or test.app (test)"),
                   var("site_id", "Site ID")],
     "auth_methods": [client_credentials("https://{{environment_name}}.sparklayer.io/api/auth/token",
-                                        scope="{{scope}}",
+                                        scope="{{scope}}", token_request_body="json",
                                         variables=[var("client_id", "Client ID"),
                                                    var("client_secret", "Client secret", secret=True),
                                                    opt("scope", "Scope")])
                      | {"headers": {"Site-Id": "{{site_id}}"}}],
-    "extra_notes": "SparkLayer asks for the token request as JSON with a Site-Id header; this runtime sends it "
-                   "form-encoded. Purchases are filtered by type and dates[last_updated][gte].",
+    "extra_notes": "The token request is sent as JSON with the Site-Id header, as SparkLayer asks (the method's "
+                   "headers go on the token request and on every request). Purchases are filtered by type and "
+                   "dates[last_updated][gte].",
     "endpoints": [
         ep("list_purchases", "List purchases (orders, quotes)", "GET", "/api/v1/purchases", "orders",
            query={"type": "{{type}}", "dates[last_updated][gte]": "{{updated_since}}"},

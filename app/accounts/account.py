@@ -38,9 +38,28 @@ def _set_password(user: User, password: str) -> None:
     user.session_epoch += 1
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    if not verify_password(user.password_hash, current):
-        raise AccountError(_("Your current password is not correct."), field="current")
+def check_password(user: User, password: str, during: str, ip: str | None, field: str = "password") -> None:
+    """Re-asking a signed-in person's password, under the sign-in's limits: a stolen session must not
+    become a way to guess the password. Failures count against the account and the address and are audited.
+    """
+    block = limits.blocked(account=user.email, ip=ip)
+    if block:
+        raise AccountError(_("Too many wrong passwords. For your security, password checks are paused: try again "
+                             "in %(minutes)d minute(s).", minutes=block.minutes), field=field)
+    if verify_password(user.password_hash, password):
+        limits.clear(account=user.email)
+        return
+    limits.fail(account=user.email, ip=ip)
+    audit.record(user, user.company_id, "user.password_check_failed", user.email, during=during)
+    if limits.blocked(account=user.email):
+        audit.record(user, user.company_id, "login.paused", user.email, minutes=limits.WINDOW_SECONDS // 60)
+    db.session.commit()
+    message = _("Your current password is not correct.") if field == "current" else _("Your password is not correct.")
+    raise AccountError(message, field=field)
+
+
+def change_password(user: User, current: str, new: str, ip: str | None = None) -> None:
+    check_password(user, current, "password change", ip, field="current")
     if current == new:
         raise AccountError(_("Choose a password different from your current one."), field="password")
     _set_password(user, new)
@@ -114,8 +133,8 @@ def pending_secret(user: User) -> str | None:
     return totp.unseal(user.totp_secret)
 
 
-def _check_code(user: User, code: str, allow_recovery: bool, ip: str | None) -> str:
-    """'totp' or 'recovery' when the code is right; raises (and counts the failure) when not."""
+def _check_code(user: User, code: str, allow_recovery: bool, ip: str | None, during: str) -> str:
+    """'totp' or 'recovery' when the code is right; raises (and counts and audits the failure) when not."""
     block = limits.blocked(code=str(user.id), ip=ip)
     if block:
         raise AccountError(_("Too many wrong codes. Try again in %(minutes)d minute(s).", minutes=block.minutes),
@@ -125,6 +144,8 @@ def _check_code(user: User, code: str, allow_recovery: bool, ip: str | None) -> 
     if allow_recovery and use_recovery_code(user, code) is not None:
         return "recovery"
     limits.fail(code=str(user.id), ip=ip)
+    audit.record(user, user.company_id, "user.code_check_failed", user.email, during=during)
+    db.session.commit()
     raise AccountError(_("That code is not valid. Codes change every 30 seconds: enter the one shown now."),
                        field="code")
 
@@ -135,7 +156,7 @@ def confirm_two_factor(user: User, code: str, ip: str | None = None) -> list[str
         raise AccountError(_("Two-factor authentication is already on."))
     if not user.totp_secret:
         raise AccountError(_("Start the setup again: no authenticator key is waiting."))
-    _check_code(user, code, allow_recovery=False, ip=ip)
+    _check_code(user, code, allow_recovery=False, ip=ip, during="2FA setup")
     user.totp_enabled_at = utcnow()
     codes = _replace_recovery_codes(user)
     limits.clear(code=str(user.id))
@@ -147,7 +168,7 @@ def confirm_two_factor(user: User, code: str, ip: str | None = None) -> list[str
 def regenerate_recovery_codes(user: User, code: str, ip: str | None = None) -> list[str]:
     if not user.two_factor_enabled:
         raise AccountError(_("Two-factor authentication is off."))
-    _check_code(user, code, allow_recovery=False, ip=ip)
+    _check_code(user, code, allow_recovery=False, ip=ip, during="new recovery codes")
     codes = _replace_recovery_codes(user)
     audit.record(user, user.company_id, "user.recovery_codes_replaced", user.email)
     db.session.commit()
@@ -160,9 +181,8 @@ def disable_two_factor(user: User, password: str, code: str, ip: str | None = No
     if user.company.require_2fa:
         raise AccountError(_("%(company)s requires two-factor authentication, so it cannot be turned off.",
                              company=user.company.name))
-    if not verify_password(user.password_hash, password):
-        raise AccountError(_("Your password is not correct."), field="password")
-    method = _check_code(user, code, allow_recovery=True, ip=ip)
+    check_password(user, password, "2FA disable", ip)
+    method = _check_code(user, code, allow_recovery=True, ip=ip, during="2FA disable")
     user.totp_secret = None
     user.totp_enabled_at = None
     db.session.execute(sql_delete(RecoveryCode).where(RecoveryCode.user_id == user.id))

@@ -1,7 +1,7 @@
 """My account pages: details, password, and multi-factor authentication (enrol, recovery codes, disable)."""
 from __future__ import annotations
 
-from flask import flash, request, url_for
+from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -10,6 +10,7 @@ from app.accounts import account, services, totp
 from app.accounts.errors import AccountError
 from app.accounts.forms import AccountDetailsForm, ChangePasswordForm, CodeForm, DisableTwoFactorForm
 from app.accounts.views import bp
+from app.audit import client_ip
 
 
 def _attach(form, exc: AccountError, default: str) -> None:
@@ -52,7 +53,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate():
         try:
-            account.change_password(current_user, form.current.data, form.password.data)
+            account.change_password(current_user, form.current.data, form.password.data, client_ip())
         except AccountError as exc:
             _attach(form, exc, "password")
         else:
@@ -100,7 +101,7 @@ def two_factor_confirm():
     form = CodeForm()
     if form.validate():
         try:
-            codes = account.confirm_two_factor(current_user, form.code.data, request.remote_addr)
+            codes = account.confirm_two_factor(current_user, form.code.data, client_ip())
         except AccountError as exc:
             _attach(form, exc, "code")
         else:
@@ -114,7 +115,7 @@ def two_factor_codes():
     form = CodeForm()
     if form.validate():
         try:
-            codes = account.regenerate_recovery_codes(current_user, form.code.data, request.remote_addr)
+            codes = account.regenerate_recovery_codes(current_user, form.code.data, client_ip())
         except AccountError as exc:
             _attach(form, exc, "code")
         else:
@@ -135,7 +136,7 @@ def two_factor_disable():
     form = DisableTwoFactorForm()
     if form.validate():
         try:
-            account.disable_two_factor(current_user, form.password.data, form.code.data, request.remote_addr)
+            account.disable_two_factor(current_user, form.password.data, form.code.data, client_ip())
         except AccountError as exc:
             _attach(form, exc, "code")
         else:

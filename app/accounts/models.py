@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, text
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.companies.models import Company
@@ -14,10 +14,16 @@ from app.timeutil import utcnow
 
 
 class User(TenantMixin, UserMixin, db.Model):
+    __table_args__ = (
+        # Unique among accounts that are not deleted, across companies: sign-in starts from the email alone.
+        # A deleted account keeps its email (its company can restore it) without blocking the address for
+        # a new account elsewhere.
+        Index("uq_user_email_live", "email", unique=True, sqlite_where=text("deleted_at IS NULL"),
+              postgresql_where=text("deleted_at IS NULL")),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Unique across companies: sign-in starts from the email alone. A deleted account keeps its email,
-    # so the address can only come back by restoring that account.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="user")

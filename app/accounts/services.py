@@ -51,14 +51,27 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-def find_by_email(email: str) -> User | None:
+def _with_email(email: str):
     # Cross-tenant by nature: sign-in starts from an email address.
-    query = select(User).where(func.lower(User.email) == (email or "").strip().lower())
-    return db.session.execute(query).scalar_one_or_none()
+    return select(User).where(func.lower(User.email) == (email or "").strip().lower())
+
+
+def find_by_email(email: str) -> User | None:
+    """The one account that is not deleted with this email (the database keeps it unique)."""
+    return db.session.execute(_with_email(email).where(User.deleted_at.is_(None))).scalar_one_or_none()
+
+
+def find_deleted(email: str, company_id: int | None = None) -> User | None:
+    """The most recently deleted account with this email, in `company_id` when given."""
+    query = _with_email(email).where(User.deleted_at.is_not(None))
+    if company_id is not None:
+        query = query.where(User.company_id == company_id)
+    return db.session.execute(query.order_by(User.deleted_at.desc(), User.id.desc())).scalars().first()
 
 
 def email_taken(email: str, except_user: User | None = None) -> User | None:
-    # Cross-tenant by nature: an email address signs in to one account across all companies.
+    # Cross-tenant by nature: an email address signs in to one account across all companies. Deleted
+    # accounts do not count: their address may start a new account in another company.
     existing = find_by_email(email)
     return None if existing is None or existing is except_user else existing
 
@@ -69,7 +82,8 @@ def sign_in(email: str, password: str, ip: str | None) -> SignIn:
     block = limits.blocked(account=email, ip=ip)
     if block:
         return SignIn(None, blocked_message(block))
-    user = find_by_email(email)
+    # Only a live account can sign in; a deleted one is looked up so its company's audit log shows the attempt.
+    user = find_by_email(email) or find_deleted(email)
     if user is None:
         verify_password(_DUMMY_HASH, password)
         limits.fail(account=email, ip=ip)

@@ -12,7 +12,7 @@ from app import audit
 from app.accounts import emails, roles, tokens
 from app.accounts.errors import AccountError, DeletedAccountEmail
 from app.accounts.models import PasswordToken, RecoveryCode, User
-from app.accounts.services import email_taken
+from app.accounts.services import email_taken, find_deleted
 from app.extensions import db
 from app.tenancy import scoped
 from app.timeutil import utcnow
@@ -52,12 +52,13 @@ def create(actor: User, company, name: str, email: str) -> User:
     if not roles.can_create(actor.role):
         raise AccountError(_("Only administrators and managers can add users."))
     email = _clean_email(email)
-    existing = email_taken(email)
-    if existing is not None:
-        if existing.company_id == company.id and existing.deleted_at is not None:
-            raise DeletedAccountEmail(_("This email belongs to a deleted account. Restore that account instead."),
-                                      existing)
+    if email_taken(email) is not None:
         raise AccountError(_("This email address is already in use."), field="email")
+    # Only this company's deleted account is offered back; one deleted elsewhere leaves the address free.
+    deleted = find_deleted(email, company.id)
+    if deleted is not None:
+        raise DeletedAccountEmail(_("This email belongs to a deleted account. Restore that account instead."),
+                                  deleted)
     user = User(company_id=company.id, name=name.strip(), email=email, role="user", active=False)
     db.session.add(user)
     db.session.flush()
@@ -111,6 +112,9 @@ def restore(actor: User, user: User) -> None:
     _require_manage(actor, user)
     if user.deleted_at is None:
         raise AccountError(_("This account is not deleted."))
+    if email_taken(user.email, except_user=user) is not None:
+        raise AccountError(_("%(email)s now belongs to another account, so this account cannot be restored.",
+                             email=user.email))
     user.deleted_at = None
     user.active = False
     user.password_hash = None

@@ -12,6 +12,7 @@ from app import htmx
 from app.accounts import account, roles, services, tokens
 from app.accounts.errors import AccountError
 from app.accounts.forms import CodeForm, ForgotForm, LanguageForm, LoginForm, NewPasswordForm
+from app.audit import client_ip
 
 bp = Blueprint("accounts", __name__)
 
@@ -56,7 +57,7 @@ def login():
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = services.sign_in(form.email.data, form.password.data, request.remote_addr)
+        result = services.sign_in(form.email.data, form.password.data, client_ip())
         if result.needs_code:
             session[PENDING_KEY] = {"user": result.user.get_id(), "remember": bool(form.remember.data),
                                     "at": time.time(), "next": request.args.get("next")}
@@ -84,7 +85,7 @@ def verify():
         return htmx.redirect(url_for("accounts.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        result = services.verify_code(user, form.code.data, request.remote_addr)
+        result = services.verify_code(user, form.code.data, client_ip())
         if result.ok:
             session.pop(PENDING_KEY, None)
             login_user(result.user, remember=pending.get("remember", False))
@@ -109,7 +110,7 @@ def logout():
 def forgot():
     form = ForgotForm()
     if form.validate_on_submit():
-        account.request_reset(form.email.data, request.remote_addr)
+        account.request_reset(form.email.data, client_ip())
         flash(_("If an account uses %(email)s, we have emailed it a link to set a new password. The link works "
                 "once, for 24 hours.", email=form.email.data), "info")
         return htmx.redirect(url_for("accounts.login"))

@@ -1,4 +1,4 @@
-"""Trigger panel forms: a schedule, a webhook (and its customised answer), a callback.
+"""Trigger panel forms: a schedule, a webhook (and its customised answer), a callback, the event listener.
 
 Each form has a prefix, because the panel shows several of them on one page.
 """
@@ -6,13 +6,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FloatField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.api import services
 from app.api.models import RESPONSE_FORMATS
+from app.event_bindings import MAX_BATCH, MAX_PREFETCH, MAX_WAIT, MIN_WAIT
 from app.flows import formats
 from app.flows.schedules import MONTHS, WEEKDAYS, validate_schedule
 
@@ -130,3 +139,61 @@ class CallbackForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "callback")
         super().__init__(*args, **kwargs)
+
+
+class EventListenerForm(FlaskForm):
+    """The event listener: a message-queue connector instance of the company, a queue and batching.
+
+    ``instances`` are the instances offered (services.amqp_instances()); any other id, another company's
+    included, is refused with the same message."""
+
+    instance_id = SelectField(_l("Connector instance"), choices=[], validate_choice=False)
+    queue = StringField(_l("Queue"), filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    declare = BooleanField(_l("Declare the queue if it is missing"), description=_l(
+        "Creates it as a durable queue when the listener starts. Leave it off to use a queue that already exists."))
+    batch_size = IntegerField(_l("Batch size"), default=1, validators=[
+        InputRequired(_l("Give a batch size.")),
+        NumberRange(1, MAX_BATCH, _l("Batch size must be a whole number from %(min)s to %(max)s."))],
+        description=_l("1 starts one run per message. More starts one run per batch, with a JSON array of the "
+                       "messages as its input."))
+    batch_wait_seconds = FloatField(_l("Batch wait (seconds)"), default=1.0, validators=[
+        InputRequired(_l("Give a batch wait in seconds.")),
+        NumberRange(MIN_WAIT, MAX_WAIT, _l("Batch wait must be from %(min)s to %(max)s seconds.", min=MIN_WAIT,
+                                           max=int(MAX_WAIT)))],
+        description=_l("How long a partial batch waits for more messages before its run starts."))
+    prefetch = IntegerField(_l("Prefetch"), default=10, validators=[
+        InputRequired(_l("Give a prefetch count.")),
+        NumberRange(1, MAX_PREFETCH, _l("Prefetch must be a whole number from %(min)s to %(max)s."))],
+        description=_l("How many unacknowledged messages the broker hands over at once. At least the batch size."))
+
+    def __init__(self, *args, instances=(), **kwargs):
+        kwargs.setdefault("prefix", "event")
+        super().__init__(*args, **kwargs)
+        self.instance_id.choices = [SelectChoice("", _l("Choose an instance…"))] + [
+            SelectChoice(str(i.id), f"{i.connector.name} · {i.name}") for i in instances]
+        self._offered = {str(i.id) for i in instances}
+
+    def validate_instance_id(self, field):
+        if str(field.data or "") not in self._offered:
+            raise ValidationError(_l("Choose one of this company's message-queue connector instances."))
+
+    def validate_queue(self, field):
+        name = field.data or ""
+        if not name:
+            raise ValidationError(_l("Give the name of the queue to listen on."))
+        if len(name.encode("utf-8")) > 255:
+            raise ValidationError(_l("A queue name can be at most 255 bytes long."))
+        if self.declare.data and name.startswith("amq."):
+            raise ValidationError(_l("Names starting with “amq.” are reserved by the broker, which refuses to declare "
+                                     "them: choose another name, or untick “Declare the queue if it is missing”."))
+
+    def validate_prefetch(self, field):
+        size = self.batch_size.data
+        if isinstance(field.data, int) and isinstance(size, int) and 1 <= size <= MAX_BATCH and field.data < size:
+            raise ValidationError(_l("Prefetch must be at least the batch size (%(size)s), so that a whole batch "
+                                     "fits.", size=size))
+
+    def event_data(self) -> dict:
+        return {"instance_id": self.instance_id.data, "queue": self.queue.data, "declare": self.declare.data,
+                "batch_size": self.batch_size.data, "batch_wait_seconds": self.batch_wait_seconds.data,
+                "prefetch": self.prefetch.data}

@@ -1,6 +1,10 @@
-"""Triggers: managing a flow's webhook and callback URLs and its schedules (the trigger panel).
+"""Triggers: managing a flow's webhook and callback URLs, its schedules and its event listener (the trigger panel).
 
 These act on the acting company's rows and commit. Serving the inbound calls is app/api/inbound.py.
+
+A flow's trigger holds several kinds at once (spec §2.1): webhook and callback URLs are rows, while the
+schedules and the event listener live side by side in the version's definition (see app/event_bindings.py
+for the shape). Changing one kind never drops another.
 """
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ from datetime import datetime
 
 from app import tenancy
 from app.api.models import CallbackTrigger, WebhookTrigger, new_signature
+from app.connectors.models import InstalledConnector, Instance
+from app.connectors.protocols import amqp
+from app.event_bindings import EVENT_KEYS, event_config
 from app.extensions import db
 from app.flows.models import Flow, FlowVersion
 from app.flows.schedules import (
@@ -152,16 +159,25 @@ def ensure_draft(flow: Flow) -> FlowVersion:
     return draft
 
 
-def _write_schedules(draft: FlowVersion, items: list[dict]) -> None:
+def write_trigger(draft: FlowVersion, schedules: list[dict], event: dict | None) -> None:
+    """Store the draft's schedules and event listener together. `type` is what the scheduler reads:
+    "schedule" whenever there are schedules, else "event" or "manual"."""
     definition = copy.deepcopy(draft.definition or {})
-    if items:
-        trigger = definition.get("trigger") or {}
-        config = dict(trigger.get("config") or {}) if trigger.get("type") == "schedule" else {}
-        config["schedules"] = items
-        definition["trigger"] = {"type": "schedule", "config": config}
-    else:
-        definition["trigger"] = {"type": "manual", "config": {}}
+    old = definition.get("trigger") or {}
+    old_config = old.get("config") if isinstance(old.get("config"), dict) else {}
+    # Settings this panel does not manage are kept, as they were before.
+    config = {k: v for k, v in old_config.items() if k not in EVENT_KEYS and k != "schedules"} \
+        if old.get("type") in ("schedule", "event") else {}
+    config.update(event or {})
+    if schedules:
+        config["schedules"] = schedules
+    kind = "schedule" if schedules else "event" if event else "manual"
+    definition["trigger"] = {"type": kind, "config": config}
     draft.definition = definition  # a new object, so the JSON column is seen as changed
+
+
+def _write_schedules(draft: FlowVersion, items: list[dict]) -> None:
+    write_trigger(draft, items, event_config(draft.trigger))
 
 
 def add_schedule(flow: Flow, data: dict) -> Schedule:
@@ -188,6 +204,78 @@ def remove_schedule(flow: Flow, index: int, expected_cron: str) -> None:
     db.session.commit()
 
 
+# --- the panel: the event listener (kept in the version's definition, beside the schedules) -------------
+
+class EventListenerError(ValueError):
+    """The event listener cannot be saved (the message says why)."""
+
+
+def amqp_instances() -> list[Instance]:
+    """The acting company's message-queue (AMQP) connector instances, which an event listener can use."""
+    query = tenancy.scoped(Instance).join(InstalledConnector).order_by(InstalledConnector.name, Instance.name)
+    return [i for i in db.session.execute(query).scalars() if i.connector.protocol == "amqp"]
+
+
+def amqp_instance(instance_id) -> Instance:
+    """One of the acting company's AMQP instances; another company's id is as unknown as a made-up one."""
+    try:
+        ident = int(instance_id)
+    except (TypeError, ValueError):
+        ident = None
+    instance = None if ident is None else db.session.execute(
+        tenancy.scoped(Instance).where(Instance.id == ident)).scalar_one_or_none()
+    if instance is None or instance.connector.protocol != "amqp":
+        raise EventListenerError("Choose one of this company's message-queue connector instances.")
+    return instance
+
+
+def set_event_listener(flow: Flow, *, instance_id, queue: str, declare: bool, batch_size: int,
+                       batch_wait_seconds: float, prefetch: int) -> None:
+    """Add or replace the draft's event listener (validated by forms.EventListenerForm); schedules stay."""
+    instance = amqp_instance(instance_id)
+    if not (queue or "").strip():
+        raise EventListenerError("Give the name of the queue to listen on.")
+    draft = ensure_draft(flow)
+    # Only the instance's id: its credentials stay encrypted on the instance (an old "url" goes).
+    event = {"instance_id": instance.id, "queue": queue.strip(), "declare": bool(declare),
+             "batch_size": int(batch_size), "batch_wait_seconds": float(batch_wait_seconds), "prefetch": int(prefetch)}
+    write_trigger(draft, schedules_of(draft), event)
+    db.session.commit()
+
+
+def remove_event_listener(flow: Flow) -> None:
+    """Take the event listener off the draft; its schedules stay."""
+    current = flow.draft or flow.deployed
+    if current is None or event_config(current.trigger) is None:
+        return
+    draft = ensure_draft(flow)
+    write_trigger(draft, schedules_of(draft), None)
+    db.session.commit()
+
+
+@dataclass
+class EventRow:
+    config: dict
+    instance: Instance | None
+    # Why it would not listen as it stands (the panel words it): "instance_gone", "legacy_url", "no_instance".
+    problem: str | None = None
+    legacy_url: str | None = None  # an old config's broker URL, password masked
+
+
+def event_row(version: FlowVersion | None) -> EventRow | None:
+    config = event_config(version.trigger) if version is not None else None
+    if config is None:
+        return None
+    if config.get("instance_id") not in (None, ""):
+        try:
+            return EventRow(config, amqp_instance(config["instance_id"]))
+        except EventListenerError:
+            return EventRow(config, None, "instance_gone")
+    if config.get("url"):
+        return EventRow(config, None, "legacy_url", legacy_url=amqp.redact(str(config["url"])))
+    return EventRow(config, None, "no_instance")
+
+
 @dataclass
 class Panel:
     flow: Flow
@@ -198,6 +286,9 @@ class Panel:
     deployed_next_times: list[datetime]
     webhooks: list[WebhookTrigger]
     callbacks: list[CallbackTrigger]
+    event: EventRow | None = None
+    event_differs: bool = False  # the deployed version's listener (deployed_event) is another one
+    deployed_event: EventRow | None = None
 
 
 def panel(flow: Flow) -> Panel:
@@ -206,7 +297,10 @@ def panel(flow: Flow) -> Panel:
     deployed_items = schedules_of(flow.deployed)
     differ = flow.deployed is not None and editable is not flow.deployed and (
         [_cron(i) for i in items] != [_cron(i) for i in deployed_items])
+    event_differs = flow.deployed is not None and editable is not flow.deployed and (
+        event_config(editable.trigger) != event_config(flow.deployed.trigger))
     return Panel(flow=flow, editable=editable, schedules=schedule_rows(items), next_times=preview(items),
                  deployed_schedules=schedule_rows(deployed_items) if differ else None,
                  deployed_next_times=preview(deployed_items) if differ else [],
-                 webhooks=webhooks_of(flow), callbacks=callbacks_of(flow))
+                 webhooks=webhooks_of(flow), callbacks=callbacks_of(flow), event=event_row(editable),
+                 event_differs=event_differs, deployed_event=event_row(flow.deployed) if event_differs else None)

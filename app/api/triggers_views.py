@@ -1,4 +1,4 @@
-"""The trigger panel on the flow page: schedules, webhook URLs and callback URLs.
+"""The trigger panel on the flow page: schedules, the event listener, webhook URLs and callback URLs.
 
 Every edit answers with the panel section it changed (an htmx fragment), or, without htmx, redirects
 to the full trigger page; form errors come back with status 422.
@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, request, url_for
 
 from app import htmx
 from app.api import services
-from app.api.forms import CallbackForm, ScheduleForm, WebhookForm, WebhookResponseForm
+from app.api.forms import CallbackForm, EventListenerForm, ScheduleForm, WebhookForm, WebhookResponseForm
 from app.api.models import CallbackTrigger, WebhookTrigger
 from app.flows.models import Flow
 from app.flows.schedules import ScheduleError
@@ -19,8 +19,20 @@ bp = Blueprint("triggers", __name__, url_prefix="/flows")
 PANEL = "flows/_triggers.html"
 
 
+def _event_form(panel: services.Panel) -> EventListenerForm:
+    """The event listener form, filled with the editable version's listener (never with a URL or secret)."""
+    config = panel.event.config if panel.event else {}
+    data = {k: config[k] for k in ("queue", "declare", "batch_size", "batch_wait_seconds", "prefetch") if k in config}
+    if panel.event and panel.event.instance is not None:
+        data["instance_id"] = str(panel.event.instance.id)
+    return EventListenerForm(formdata=None, data=data, instances=services.amqp_instances())
+
+
 def _context(flow: Flow, **extra) -> dict:
-    return {"flow": flow, "panel": services.panel(flow), "schedule_form": ScheduleForm(formdata=None),
+    panel = services.panel(flow)
+    if "event_form" not in extra:
+        extra["event_form"] = _event_form(panel)
+    return {"flow": flow, "panel": panel, "schedule_form": ScheduleForm(formdata=None),
             "webhook_form": WebhookForm(formdata=None), "callback_form": CallbackForm(formdata=None),
             "editing": None, "edit_form": None, "notice": None, **extra}
 
@@ -96,6 +108,32 @@ def remove_schedule(flow_id: int, index: int):
             flash(str(exc), "warning")
         return _render(flow, "schedules", notice=str(exc))
     return _render(flow, "schedules")
+
+
+# --- the event listener -------------------------------------------------------------------------------
+
+@bp.route("/<int:flow_id>/triggers/event", methods=["POST"])
+@requires("flows", "edit")
+def save_event_listener(flow_id: int):
+    """Add or change the draft's event listener (its schedules, webhooks and callbacks stay)."""
+    flow = get_or_404(Flow, flow_id)
+    form = EventListenerForm(instances=services.amqp_instances())
+    if form.validate():
+        try:
+            services.set_event_listener(flow, **form.event_data())
+        except services.EventListenerError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return _render(flow, "event")
+    return _render(flow, "event", status=422, event_form=form)
+
+
+@bp.route("/<int:flow_id>/triggers/event/delete", methods=["POST"])
+@requires("flows", "edit")
+def remove_event_listener(flow_id: int):
+    flow = get_or_404(Flow, flow_id)
+    services.remove_event_listener(flow)
+    return _render(flow, "event")
 
 
 # --- webhooks -----------------------------------------------------------------------------------------

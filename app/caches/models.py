@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -10,7 +11,7 @@ from app.extensions import db
 from app.tenancy import TenantMixin
 from app.timeutil import utcnow
 
-LEVELS = {"run": "Flow run", "flow": "Flow", "company": "Company"}
+LEVELS = {"run": _l("Flow run"), "flow": _l("Flow"), "company": _l("Company")}
 POOL_VALUE_MAX = 255
 
 

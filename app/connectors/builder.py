@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from app.connectors import auth as auth_types
 from app.connectors import postman, services
 from app.connectors.definitions import find_endpoint, frozen, validate_definition
@@ -19,12 +21,13 @@ from app.connectors.models import InstalledConnector
 from app.connectors.services import ConnectorServiceError
 
 CATEGORY_LABELS = {
-    "ecommerce": "eCommerce", "erp": "ERP", "wms": "Warehouse (WMS)", "marketing": "Marketing",
-    "marketplace": "Marketplaces", "payments": "Returns & payments", "pim": "Product information (PIM)",
-    "database": "Databases", "helpdesk": "Helpdesk", "messaging": "Messaging", "file-transfer": "File transfer",
-    "crm": "CRM", "ai": "AI", "analytics": "Analytics", "other": "Other",
+    "ecommerce": _l("eCommerce"), "erp": _l("ERP"), "wms": _l("Warehouse (WMS)"), "marketing": _l("Marketing"),
+    "marketplace": _l("Marketplaces"), "payments": _l("Returns & payments"), "pim": _l("Product information (PIM)"),
+    "database": _l("Databases"), "helpdesk": _l("Helpdesk"), "messaging": _l("Messaging"),
+    "file-transfer": _l("File transfer"),
+    "crm": _l("CRM"), "ai": _l("AI"), "analytics": _l("Analytics"), "other": _l("Other"),
 }
-SOURCE_LABELS = {"catalog": "Prebuilt", "custom": "Custom", "postman": "From Postman"}
+SOURCE_LABELS = {"catalog": _l("Prebuilt"), "custom": _l("Custom"), "postman": _l("From Postman")}
 ICONS = ("bi-plug", "bi-bag", "bi-shop", "bi-cart", "bi-box-seam", "bi-building", "bi-truck", "bi-megaphone",
          "bi-envelope", "bi-tags", "bi-database", "bi-cloud", "bi-people", "bi-headset", "bi-chat-dots",
          "bi-credit-card", "bi-receipt", "bi-graph-up", "bi-globe", "bi-gear", "bi-lightning", "bi-robot",

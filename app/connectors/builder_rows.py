@@ -17,14 +17,15 @@ from app.connectors.forms import _clean, choices
 from app.scripts import picker
 
 # Settings whose blank value means "nothing" rather than "use the default".
-EXPLICIT_EMPTY = {"prefix", "token_prefix", "scope", "page_param", "realm"}
+EXPLICIT_EMPTY = {"prefix", "token_prefix", "scope", "page_param", "realm", "grant_type"}  # no grant: a login request
 PREFIX_KEYS = {"prefix", "token_prefix"}
-WHOLE_NUMBERS = {"limit", "start_page", "start_offset", "max_pages", "token_ttl"}
+WHOLE_NUMBERS = {"limit", "start_page", "start_offset", "max_pages", "token_ttl", "token_lifetime"}
 # Settings most connectors leave alone: shown folded under "Advanced settings".
 ADVANCED_SETTINGS = {"extra_authorize_params", "refresh_grant_type", "client_auth", "access_token_key",
                      "refresh_token_key", "token_header", "token_prefix", "extra_params", "grant_type", "namespaces",
                      "token_ttl", "relogin_on", "allow_empty", "max_pages", "stop_on_short_page", "start_page",
-                     "start_offset", "total_pages_path", "total_path", "count_path", "has_more_path"}
+                     "start_offset", "total_pages_path", "total_path", "count_path", "has_more_path",
+                     "expires_in_key", "token_lifetime"}
 VAR_KEY_MESSAGE = "A key starts with a letter and holds letters, digits and underscores (e.g. store_name)."
 
 

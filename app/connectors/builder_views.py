@@ -130,8 +130,12 @@ def builder_auth_method(connector_id: int, key: str | None):
         form = builder_forms.auth_method_form(kind, choices, saved=existing)
         if not form.row_action(request.form):
             if form.validate():
+                data = form.method_data()
+                if connector.protocol:  # no script fields on the form: what the definition holds stays
+                    for script_key in builder_forms.SCRIPT_KEYS:
+                        data.pop(script_key)
                 try:
-                    saved = builder.save_auth_method(connector, key, form.method_data())
+                    saved = builder.save_auth_method(connector, key, data)
                 except ConnectorServiceError as exc:
                     problems = exc.problems
                 else:

@@ -91,6 +91,19 @@ class RequestOptions:
     response_script: Any = None  # a shape-level response script (id or name), after the endpoint's own
 
 
+class Backoff:
+    """The pause before each retry: ``first`` seconds, doubling after every wait. HTTP requests and protocol
+    calls (the connector shape) share it, so both honour the runtime's retry delay and sleep."""
+
+    def __init__(self, first: float, sleep: Callable[[float], None] = time.sleep):
+        self.delay = first
+        self._sleep = sleep
+
+    def wait(self) -> None:
+        self._sleep(self.delay)
+        self.delay *= 2
+
+
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
     """Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
     if not value:
@@ -198,7 +211,7 @@ class HttpConnector:
         inst = self.instance
         retries = max(0, min(MAX_RETRIES, int(options.retries if options.retries is not None else inst.retries)))
         timeout = float(options.timeout or inst.timeout_seconds or 30)
-        delay = self.retry_delay
+        backoff = Backoff(self.retry_delay, self.sleep)
         failures = waits_429 = attempt = 0
         reauthenticated = False
         while True:
@@ -222,9 +235,8 @@ class HttpConnector:
             if response is None:
                 if failures < retries:
                     failures += 1
-                    options.on_log("warning", f"{record.summary()} Retrying in {delay:g} s.")
-                    self.sleep(delay)
-                    delay *= 2
+                    options.on_log("warning", f"{record.summary()} Retrying in {backoff.delay:g} s.")
+                    backoff.wait()
                     continue
                 raise ConnectorError(f"{record.method} {record.url} {record.error}.", exchange=record)
             status = response.status_code
@@ -240,7 +252,7 @@ class HttpConnector:
                     continue
             if status == 429 and waits_429 < MAX_429_WAITS:
                 wait = retry_after_seconds(response.headers.get("retry-after"))
-                wait = delay if wait is None else wait
+                wait = backoff.delay if wait is None else wait
                 if wait > self.max_retry_after:
                     raise ConnectorError(
                         f"{record.method} {record.url} was rate limited (HTTP 429) and asked to wait {wait:.0f} s, "
@@ -250,13 +262,12 @@ class HttpConnector:
                                           f"waiting {wait:g} s as Retry-After asks.")
                 self.sleep(wait)
                 if wait <= 0:
-                    delay *= 2
+                    backoff.delay *= 2
                 continue
             if status in RETRIABLE and failures < retries:
                 failures += 1
-                options.on_log("warning", f"{record.summary()} Retrying in {delay:g} s.")
-                self.sleep(delay)
-                delay *= 2
+                options.on_log("warning", f"{record.summary()} Retrying in {backoff.delay:g} s.")
+                backoff.wait()
                 continue
             return response, record
 

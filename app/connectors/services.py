@@ -207,9 +207,21 @@ def _endpoint_usages(company_id: int, instance_ids: list[int], statuses=("deploy
                 yield usage, step["config"].get("endpoint")
 
 
+def _trigger_usages(company_id: int, instance_ids: list[int], statuses) -> list[FlowUsage]:
+    """Flow versions whose event listener (the trigger) consumes through one of the instances."""
+    from app.event_bindings import trigger_instance_id
+
+    wanted = {int(i) for i in instance_ids}
+    return [FlowUsage(v.flow_id, v.flow.name, v.number, v.status, iid, "trigger")
+            for v in (_versions(company_id, statuses) if wanted else [])
+            if (iid := trigger_instance_id(v.trigger)) in wanted]
+
+
 def flows_using(company_id: int, instance_ids: list[int], statuses=("deployed",)) -> list[FlowUsage]:
-    """Flow versions (deployed by default; pass ("deployed", "draft") for drafts too) using the instances."""
-    return [usage for usage, _ in _endpoint_usages(company_id, instance_ids, statuses)]
+    """Flow versions (deployed by default; pass ("deployed", "draft") for drafts too) using the instances,
+    in a connector step or as their event listener's broker."""
+    return [usage for usage, _ in _endpoint_usages(company_id, instance_ids, statuses)] + _trigger_usages(
+        company_id, instance_ids, statuses)
 
 
 # -- instances ------------------------------------------------------------------------------------------

@@ -96,6 +96,7 @@ def count_problems(nodes: list[Node]) -> int:
 def trigger_summary(flow: Flow, version: FlowVersion | None) -> list[str]:
     """One line per way this flow starts, for the trigger shape on the canvas."""
     from app.api import services as trigger_services
+    from app.event_bindings import event_config
 
     lines = []
     trigger = version.trigger if version else {"type": "manual"}
@@ -105,6 +106,9 @@ def trigger_summary(flow: Flow, version: FlowVersion | None) -> list[str]:
                 lines.append(schedules.describe(item))
             except (schedules.ScheduleError, KeyError, TypeError, ValueError):
                 lines.append("A schedule that needs attention")
+    event = event_config(trigger)
+    if event:
+        lines.append(f"Listens on the queue “{event.get('queue') or '?'}”")
     hooks = len(trigger_services.webhooks_of(flow))
     callbacks = len(trigger_services.callbacks_of(flow))
     if hooks:

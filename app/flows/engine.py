@@ -32,6 +32,7 @@ class StepRecord:
     cpu_ms: float = 0.0
     payloads_in: int = 0
     payloads_out: int = 0
+    bytes_in: int = 0
     bytes_out: int = 0
     operations: int = 0
     attempts: int = 0
@@ -77,6 +78,7 @@ class Environment:
     connectors: object = None
     retry_delay: float = 1.0  # seconds before the first retry; doubles each time
     step_timeout: float = STEP_TIMEOUT_SECONDS
+    run_timeout: float | None = None  # the flow's time limit for the whole run (seconds), if it has one
     on_step: Callable[[StepRecord], None] = _noop
     start_child_run: Callable[..., int] | None = None
     notify: Callable[..., None] | None = None
@@ -99,6 +101,22 @@ class Stopped(Exception):
     pass
 
 
+class RunTimedOut(Exception):
+    """The run went past the flow's time limit: it stops where it is and ends as a failure."""
+
+
+def time_limit_words(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
+def run_timeout_message(seconds: float) -> str:
+    return f"Run stopped: it ran longer than the flow's time limit of {time_limit_words(seconds)}."
+
+
 def step_label(step: dict) -> str:
     try:
         label = shapes.get(step["type"], step.get("version")).label
@@ -118,12 +136,16 @@ class Engine:
         self.data_out = 0
         self.failed: list[FailedPayload] = []
         self.catch_step: dict | None = None
+        self.last_out: tuple[Bucket, int] | None = None  # the last step's output bucket and its size in bytes
+        self.deadline: float | None = None  # time.monotonic() past which the run is over (run_timeout)
 
     # -- the run -----------------------------------------------------------------------------
     def run(self, definition: dict, bucket: Bucket, start_at: str | None = None) -> RunResult:
         """Walk the steps; with `start_at`, begin at that step (anywhere in the tree) with `bucket` as its
         input: the steps before it are skipped silently (a retry from a failed step)."""
         steps = definition.get("steps", [])
+        if self.env.run_timeout:
+            self.deadline = time.monotonic() + self.env.run_timeout
         try:
             if start_at is None:
                 bucket = self.walk(steps, bucket)
@@ -137,6 +159,8 @@ class Engine:
         except Stopped:
             self.env.log("warning", "Run stopped on request.")
             return self._result("stopped", [])
+        except RunTimedOut:
+            return self._timed_out()
         except StepFailed as exc:
             return self._failure(exc, f"{step_label(exc.step)}: {exc}")
         if self.failed and self.catch_step is not None:
@@ -155,6 +179,8 @@ class Engine:
             self.walk(catch_path.get("steps", []), failed_bucket)
         except Stopped:
             return self._result("stopped", [])
+        except RunTimedOut:
+            return self._timed_out()
         except StepFailed as exc:
             return self._failure(exc, f"catch path, {step_label(exc.step)}: {exc}")
         summary = f"{len(self.failed)} payload(s) failed and were handled by the catch path."
@@ -165,6 +191,18 @@ class Engine:
     def _result(self, status: str, bucket: Bucket, error: str | None = None) -> RunResult:
         return RunResult(status=status, bucket=bucket, error=error, operations=self.operations,
                          data_out=self.data_out, payload_count=len(bucket), failed=list(self.failed))
+
+    def _timed_out(self) -> RunResult:
+        message = run_timeout_message(self.env.run_timeout or 0)
+        self.env.log("error", message)
+        return self._result("failure", [], error=message)
+
+    def _past_deadline(self) -> bool:
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+    def _check_run_time(self) -> None:
+        if self._past_deadline():
+            raise RunTimedOut()
 
     def _failure(self, exc: StepFailed, error: str) -> RunResult:
         result = self._result("failure", [], error=error)
@@ -196,6 +234,7 @@ class Engine:
         for step in steps:
             if self.env.should_stop():
                 raise Stopped()
+            self._check_run_time()
             if step.get("type") == "try_catch" and not step.get("skip"):
                 self.catch_step = step
                 try_path = (step.get("paths") or [{}])[0]
@@ -232,7 +271,8 @@ class Engine:
     def run_step(self, step: dict, bucket: Bucket, in_try: bool = False) -> Bucket | Fork:
         label = step_label(step)
         record = StepRecord(step_id=str(step.get("id", "")), label=label, type=step.get("type", "?"),
-                            status="success", started_at=utcnow(), payloads_in=len(bucket))
+                            status="success", started_at=utcnow(), payloads_in=len(bucket),
+                            bytes_in=self._size_in(bucket))
         if step.get("skip"):
             self.env.log("warning", f"{label}: flow step skipped.", step=step)
             record.status, record.payloads_out = "skipped", len(bucket)
@@ -255,14 +295,23 @@ class Engine:
                 self._close(record, wall, cpu, "failure", error=str(exc))
                 raise
             out = self._isolate(shape, step, bucket, label, record)
+        except RunTimedOut:
+            self._close(record, wall, cpu, "failure", error="stopped at the flow's time limit")
+            raise
         emitted = [p for b in out.buckets if b for p in b] if isinstance(out, Fork) else out
         record.bytes_out = sum(p.size for p in emitted)
+        self.last_out = (emitted, record.bytes_out)
         record.payloads_out = len(emitted)
         self.data_out += record.bytes_out
         self._close(record, wall, cpu, record.status)
         self.env.log("info", f"{label} finished in {record.duration_ms:.0f} ms: {_count(emitted)} out.", step=step,
                      bucket=None if isinstance(out, Fork) else out)
         return out
+
+    def _size_in(self, bucket: Bucket) -> int:
+        """Most often a step's input is the very bucket the step before put out, whose size is known."""
+        last = self.last_out
+        return last[1] if last is not None and last[0] is bucket else sum(p.size for p in bucket)
 
     def _close(self, record: StepRecord, wall: float, cpu: float, status: str, error: str | None = None) -> None:
         record.duration_ms = (time.perf_counter() - wall) * 1000
@@ -278,7 +327,11 @@ class Engine:
             record.attempts = attempt
             try:
                 return self._execute_once(shape, step, bucket, record)
+            except RunTimedOut:
+                raise
             except StepTimeout as exc:  # a step that ran out of time is not tried again
+                if self._past_deadline():
+                    raise RunTimedOut() from exc
                 self.env.log("error", f"{label} failed: {exc}", step=step)
                 raise StepFailed(step, str(exc), bucket) from exc
             except ShapeError as exc:
@@ -290,6 +343,7 @@ class Engine:
                              step=step)
                 time.sleep(delay)
                 delay *= 2
+                self._check_run_time()
                 continue
             self.env.log("error", f"{label} failed: {message}", step=step)
             raise StepFailed(step, message, bucket)
@@ -299,6 +353,7 @@ class Engine:
         ctx = self._context(step, bucket, record)
         out = shape.execute(ctx)
         if ctx.deadline is not None and time.monotonic() > ctx.deadline:
+            self._check_run_time()
             raise StepTimeout(f"the step took longer than its limit of {self.env.step_timeout:.0f} s")
         return out
 
@@ -308,7 +363,11 @@ class Engine:
         for number, payload in enumerate(bucket, start=1):
             try:
                 out = self._execute_once(shape, step, [payload], record)
+            except RunTimedOut:
+                raise
             except Exception as exc:  # noqa: BLE001  (any failure of this payload sends it to catch)
+                if isinstance(exc, StepTimeout) and self._past_deadline():
+                    raise RunTimedOut() from exc
                 message = str(exc) if isinstance(exc, ShapeError) else f"unexpected {type(exc).__name__}: {exc}"
                 self.failed.append(FailedPayload(payload, label, message))
                 self.env.log("warning", f"{label}: payload {number} failed ({message}); it goes to the catch path.",
@@ -329,6 +388,9 @@ class Engine:
             record.operations += n
 
         env = self.env
+        deadline = time.monotonic() + env.step_timeout
+        if self.deadline is not None:  # the run's own limit cuts a step short too
+            deadline = min(deadline, self.deadline)
         # A log that keeps HTTP requests with their lines (runs.logbook.Logbook) has log_exchange.
         keeper = getattr(env.log, "log_exchange", None)
 
@@ -340,7 +402,7 @@ class Engine:
             now=env.now, company_id=env.company_id, run_id=env.run_id, flow_id=env.flow_id,
             step_id=str(step.get("id", "")),
             paths=[{k: v for k, v in p.items() if k != "steps"} for p in step.get("paths") or []],
-            deadline=time.monotonic() + env.step_timeout, redis=env.redis, connectors=env.connectors,
+            deadline=deadline, redis=env.redis, connectors=env.connectors,
             operations=count_operations, start_child_run=env.start_child_run, notify=env.notify,
             track=env.track, callback_respond=env.callback_respond, scripts=env.scripts, lookups=env.lookups,
             caches=env.caches, dedupe=env.dedupe, exchange_log=log_exchange if keeper else None)
@@ -358,4 +420,5 @@ def _holds(steps: list[dict], target: str) -> bool:
                for s in steps)
 
 
-__all__ = ["Engine", "Environment", "RunResult", "StepRecord", "FailedPayload", "step_label"]
+__all__ = ["Engine", "Environment", "RunResult", "StepRecord", "FailedPayload", "RunTimedOut", "step_label",
+           "run_timeout_message"]

@@ -7,7 +7,7 @@ import json
 import math
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.flows.xml_dict import XmlError, dump_xml, parse_xml
 
@@ -183,6 +183,44 @@ def parse(raw: bytes | str, fmt: str = "auto", *, delimiter: str | None = None) 
     if fmt == "text":
         return _text(raw, fmt)
     raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)} or auto)")
+
+
+# --- structured data for shapes -------------------------------------------------------------------
+
+class Structured(NamedTuple):
+    """A payload's Python data and the format it was read as (json, xml or csv)."""
+
+    data: Any
+    format: str
+    delimiter: str = ","  # the CSV delimiter, to write rows back the way they came
+
+
+class PlainText(ValueError):
+    """The payload is text that is not JSON, XML or CSV: it has no structure to read."""
+
+
+def structured(data: Any, fmt: str, wanted: str = "auto") -> Structured:
+    """The data of a payload held as `data` in format `fmt`, for shapes that read fields.
+
+    Parsed JSON (and any Python data) is used as it is. XML and CSV text is parsed in its own format;
+    text is detected. `wanted` forces a format for text payloads. Raises FormatError (naming the
+    line) for XML or CSV that does not parse, PlainText for text that is none of the three.
+    """
+    if fmt == "json" or not isinstance(data, (str, bytes)):
+        return Structured(data, "json")
+    wanted = (wanted or "auto").lower()
+    if wanted == "auto":
+        if fmt in ("xml", "csv"):
+            wanted = fmt
+        else:
+            wanted, parsed = _detect(data)
+            if parsed is not _UNPARSED:
+                return Structured(parsed, wanted)
+    if wanted not in ("json", "xml", "csv"):
+        raise PlainText("plain text has no fields to read")
+    parsed = parse(data, wanted)
+    delimiter = sniff_delimiter(_text(data, "csv")) if wanted == "csv" else ","
+    return Structured(parsed, wanted, delimiter)
 
 
 # --- dump ----------------------------------------------------------------------------------------

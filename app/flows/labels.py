@@ -1,6 +1,7 @@
 """Labels: the company's shared pool (name up to 20 characters and a colour), attached to flows."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
 from app.extensions import db
@@ -10,9 +11,9 @@ from app.tenancy import current_company_id, scoped
 NAME_MAX = 20
 # Readable on white with white text; the picker offers these rather than any colour.
 COLOURS = {
-    "#0d6efd": "Blue", "#6610f2": "Indigo", "#6f42c1": "Purple", "#d63384": "Pink", "#dc3545": "Red",
-    "#fd7e14": "Orange", "#b58105": "Amber", "#198754": "Green", "#20c997": "Teal", "#0aa2c0": "Cyan",
-    "#6c757d": "Grey", "#212529": "Black",
+    "#0d6efd": _l("Blue"), "#6610f2": _l("Indigo"), "#6f42c1": _l("Purple"), "#d63384": _l("Pink"),
+    "#dc3545": _l("Red"), "#fd7e14": _l("Orange"), "#b58105": _l("Amber"), "#198754": _l("Green"),
+    "#20c997": _l("Teal"), "#0aa2c0": _l("Cyan"), "#6c757d": _l("Grey"), "#212529": _l("Black"),
 }
 DEFAULT_LABELS = (("production", "#198754"), ("staging", "#fd7e14"))
 

@@ -72,7 +72,9 @@ def create_flow(company, name: str, definition: dict, *, deploy: bool = False, e
     if problems:
         raise DefinitionError(problems)
     actor_id = getattr(actor, "id", None)
-    flow = Flow(company_id=company.id, name=name, enabled=enabled, description=description or None)
+    # Relative dates count from the queue time in new flows (spec §1.3 "use queued time": default true).
+    flow = Flow(company_id=company.id, name=name, enabled=enabled, description=description or None,
+                use_queued_time=True)
     db.session.add(flow)
     db.session.flush()
     first = FlowVersion(company_id=company.id, flow_id=flow.id, number=1, definition=definition,

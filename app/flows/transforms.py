@@ -11,7 +11,9 @@ from typing import Any
 from app.flows.variables import MISSING, Scope, to_text
 
 CATEGORIES = ("array", "date", "number", "string", "other")
-PARAM_KINDS = ("text", "number", "choice", "bool", "fields")
+# Reference kinds are text naming one of the company's lookups, caches or scripts; the panel offers them.
+REFERENCE_KINDS = ("lookup", "cache", "script")
+PARAM_KINDS = ("text", "number", "choice", "bool", "fields", *REFERENCE_KINDS)
 _PREPARED = "__prepared__"  # marks a params dict that went through Transform.prepare
 
 
@@ -125,7 +127,7 @@ def _coerce(p: Param, v: Any) -> Any:
         if p.required and p.default is None:
             raise TransformError("is required")
         return p.default
-    if p.kind == "text":
+    if p.kind == "text" or p.kind in REFERENCE_KINDS:
         if isinstance(v, (dict, list)):
             raise TransformError("must be text")
         if v == "" and p.required and p.default is None:

@@ -311,7 +311,7 @@ def _output(v, kind: str, label: str):
 
 
 @register("cross_reference", "Map (cross-reference)", "other", (
-    Param("table", "Lookup", "text", required=True, help="The cross-reference lookup's name or id."),
+    Param("table", "Lookup", "lookup", required=True, help="One of this company's cross-reference lookups."),
     Param("direction", "Direction", "choice", default="left_to_right", choices=("left_to_right", "right_to_left")),
     Param("match_type", "Match type", "choice", default="exact", choices=("exact", "case_insensitive")),
     Param("output_type", "Output type", "choice", default="as_is", choices=("as_is", "text", "number")),
@@ -338,7 +338,8 @@ def _setup_cache(p: dict) -> None:
 
 
 @register("cache_lookup", "Cache lookup", "other", (
-    Param("cache", "Cache", "text", required=True),
+    Param("cache", "Cache", "cache", required=True,
+          help="A company cache, or the name of a cache this flow fills with an add-to-cache shape."),
     Param("key", "Key", "text", default="",
           help="Blank uses the value as the key; may hold variables, e.g. customer-[[payload.id]]."),
     Param("path", "Path in cached data", "text", default="", help="Optional dotted path into the cached data."),
@@ -361,7 +362,7 @@ def cache_lookup(v, p, tctx):
 
 
 @register("script", "Script", "other", (
-    Param("script", "Script", "text", required=True, help="The deployed script's id."),
+    Param("script", "Script", "script", required=True, help="One of this company's deployed scripts."),
 ), nulls="any", each=False, example="value → whatever the script returns")
 def script(v, p, tctx):
     """Run a deployed script on the value (slower than one payload-level script shape)."""

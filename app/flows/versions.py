@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
 
 from app.extensions import db
-from app.flows import diffing, drafts, shapes, structure, variables
+from app.flows import diffing, drafts, reference_checks, shapes, structure, variables
 from app.flows.models import DraftChange, Flow, FlowVersion
 from app.flows.services import AllowanceRefused, DefinitionError, validate_definition
 from app.timeutil import utcnow
@@ -59,8 +59,19 @@ def variable_problems(definition: dict) -> list[str]:
     return problems
 
 
-def deploy_problems(definition: dict) -> list[str]:
+def deploy_problems(definition: dict, company_id: int | None = None) -> list[str]:
+    """Everything that stops the draft from deploying; `company_id` (default: the acting company) is where the
+    lookups and scripts its steps name must exist."""
     problems = validate_definition(definition) + variable_problems(definition)
+    if company_id is None:
+        from app.tenancy import current_company_id
+
+        try:
+            company_id = current_company_id()
+        except RuntimeError:  # no company to look in (a bare check outside a request)
+            company_id = None
+    if company_id is not None:
+        problems += reference_checks.problems(definition, company_id)
     if not definition.get("steps"):
         problems.insert(0, "Add at least one shape after the trigger.")
     return problems
@@ -77,7 +88,7 @@ def allowance_refusal(flow: Flow) -> str | None:
 def deploy(flow: Flow, *, expected_revision, actor) -> FlowVersion:
     """Freeze the draft as the deployed version and start a new draft from it."""
     draft = drafts.checked_draft(flow, expected_revision, actor)
-    problems = deploy_problems(draft.definition)
+    problems = deploy_problems(draft.definition, flow.company_id)
     if problems:
         raise DeployRefused(problems)
     refusal = allowance_refusal(flow)

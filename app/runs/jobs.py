@@ -5,7 +5,9 @@ import json
 import logging
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.connectors.runtime import ConnectorRuntime, shared_client
 from app.extensions import db, get_redis
@@ -13,7 +15,7 @@ from app.flows.context import Payload, ShapeError
 from app.flows.engine import Engine, Environment, StepRecord
 from app.flows.models import Flow, FlowVersion
 from app.insights import notifications, usage
-from app.runs import callbacks, failures, logbook, retry, services, tracking
+from app.runs import auto_retry, callbacks, failures, live_steps, logbook, retry, services, tracking
 from app.runs import queue as run_queue
 from app.runs.models import Run, RunStep
 from app.scripts import run_services as script_services
@@ -59,8 +61,9 @@ class RunHooks:
                                label=record.label[:120], type=record.type[:40], status=record.status,
                                started_at=record.started_at, duration_ms=record.duration_ms, cpu_ms=record.cpu_ms,
                                payloads_in=record.payloads_in, payloads_out=record.payloads_out,
-                               bytes_out=record.bytes_out, operations=record.operations, attempts=record.attempts,
-                               error=record.error))
+                               bytes_in=record.bytes_in, bytes_out=record.bytes_out, operations=record.operations,
+                               attempts=record.attempts, error=record.error))
+        live_steps.publish(run.id, self.steps[-1])  # to the run's viewers: one Redis round trip, no database
         if record.operations:
             source = "connector" if record.type == "connector" else record.type
             self.by_source[source] = self.by_source.get(source, 0) + record.operations
@@ -101,26 +104,42 @@ class RunHooks:
 def execute_run(run_id: int) -> str:
     # Loading by id alone is cross-tenant by nature: the job carries no company. Everything after
     # this line acts as the run's company.
-    run = db.session.get(Run, run_id)
+    run = db.session.execute(select(Run).options(joinedload(Run.flow), joinedload(Run.version))
+                             .where(Run.id == run_id)).scalar_one_or_none()
     if run is None:
         log.warning("run %s vanished before it started", run_id)
         return "missing"
-    if run.status != "queued":
-        run_queue.release(run)  # stopped while it waited, or a duplicate delivery
-        return run.status
+    if not _claim(run):
+        if run.is_final:
+            run_queue.release(run)  # stopped while it waited
+        return run.status  # else a duplicate delivery: the worker that has it gives the slot back
     try:
         with acting_as(run.company_id):
             return _execute(run)
     finally:
         if run.trigger == "callback":
             callbacks.fail(run.id, run.error or f"The run ended ({run.status}) before reaching a callback shape.")
+        live_steps.forget(run.id)  # its steps are in the database now
         run_queue.release(run)
 
 
-def _execute(run: Run) -> str:
-    run.status = "running"
-    run.started_at = utcnow()
+def _claim(run: Run) -> bool:
+    """Mark the run running, only if it is still queued: one worker runs it, whatever happens to
+    its job (a duplicate delivery, a job enqueued again by crash recovery)."""
+    started = utcnow()
+    claimed = db.session.execute(update(Run).where(Run.id == run.id, Run.status == "queued")
+                                 .values(status="running", started_at=started)
+                                 .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
+    if claimed:  # keep the loaded object true without reloading it
+        set_committed_value(run, "status", "running")
+        set_committed_value(run, "started_at", started)
+    else:
+        db.session.refresh(run)
+    return bool(claimed)
+
+
+def _execute(run: Run) -> str:
     logbook.publish(run.id, status="running")
     book = logbook.Logbook(run)
     hooks = RunHooks(run, book)
@@ -131,7 +150,8 @@ def _execute(run: Run) -> str:
         flow_variables=_flow_variables(version, run.variables),
         now=run.created_at if run.flow.use_queued_time else utcnow(),
         company_id=run.company_id, run_id=run.id, flow_id=run.flow_id, redis=get_redis(),
-        retry_delay=current_app.config["RETRY_DELAY"], on_step=hooks.on_step,
+        retry_delay=current_app.config["RETRY_DELAY"], run_timeout=run.flow.run_timeout_seconds, on_step=hooks.on_step,
+        step_timeout=current_app.config["STEP_TIMEOUT_SECONDS"],
         start_child_run=hooks.start_child_run, notify=hooks.notify, track=hooks.track,
         callback_respond=hooks.callback_respond if run.trigger == "callback" else None,
         connectors=ConnectorRuntime(company_id=run.company_id, redis=get_redis(), session=db.session,
@@ -148,9 +168,12 @@ def _execute(run: Run) -> str:
         db.session.rollback()
         book("error", f"Weft failed to run this flow: {type(exc).__name__}: {exc}")
         failures.after_run(run, None, book, error=str(exc))
+        retry_in = auto_retry.plan(run, book)
         book.flush()
         db.session.add_all(hooks.steps)
         services.finish(run, "failure", error=str(exc))
+        if retry_in is not None:
+            auto_retry.schedule(run.id, retry_in)
         return "failure"
     finally:
         env.connectors.close()
@@ -158,6 +181,7 @@ def _execute(run: Run) -> str:
     failures.after_run(run, result, book)  # keeps failed payloads; emails the flow's groups on failure
     level = {"success": "info", "partial": "warning", "stopped": "warning"}.get(result.status, "error")
     book(level, f"Run finished: {result.status}" + (f" — {result.error}" if result.error else "."))
+    retry_in = auto_retry.plan(run, book) if result.status == "failure" else None
     book.flush()  # every row is in before viewers hear the final status
     run.operations = result.operations
     run.data_out = result.data_out
@@ -168,4 +192,6 @@ def _execute(run: Run) -> str:
     for source, operations in hooks.by_source.items():
         usage.add(run.company_id, run.flow_id, operations=operations, source=source)
     services.finish(run, result.status, error=result.error)
+    if retry_in is not None:
+        auto_retry.schedule(run.id, retry_in)
     return result.status

@@ -116,6 +116,7 @@ class RunStep(TenantMixin, db.Model):
     cpu_ms: Mapped[float] = mapped_column(default=0.0)
     payloads_in: Mapped[int] = mapped_column(default=0)
     payloads_out: Mapped[int] = mapped_column(default=0)
+    bytes_in: Mapped[int] = mapped_column(BigInteger, default=0)
     bytes_out: Mapped[int] = mapped_column(BigInteger, default=0)
     operations: Mapped[int] = mapped_column(default=0)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -9,15 +9,17 @@ dispatched when a slot frees (or by the scheduler's sweep, should a wake-up be l
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import jobs
 from app.companies.models import Company
 from app.companies.tiers import tier_of
 from app.extensions import db, get_redis
 from app.flows.models import Flow
-from app.runs.models import FINAL_STATUSES, Run
+from app.runs.models import Run
 from app.timeutil import utcnow
 
 PRIORITY_QUEUES = {1: "runs-highest", 2: "runs-high", 3: "runs-medium", 4: "runs-low", 5: "runs-lowest"}
@@ -37,9 +39,14 @@ def queue_name(run: Run) -> str:
     return CALLBACKS if run.queue == CALLBACKS else PRIORITY_QUEUES.get(run.priority, PRIORITY_QUEUES[3])
 
 
-def _enqueue(run: Run) -> None:
+def enqueue(run) -> None:
+    """Put the run's job on its RQ queue (`run` is a Run or anything with id, queue and priority)."""
     jobs.enqueue(queue_name(run), "app.runs.jobs.execute_run", run.id, job_id=f"run-{run.id}",
                  job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0, failure_ttl=7 * 86_400)
+
+
+def is_waiting_on_queue(run) -> bool:
+    return get_redis().lpos(jobs.queue(queue_name(run)).key, f"run-{run.id}") is not None
 
 
 # Take a slot only while fewer than the allowance are held (atomic, shared by every process).
@@ -49,82 +56,134 @@ return -1
 """
 
 
-def admit(run: Run) -> None:
-    """Called right after a new run is committed."""
+def allowance(company_id: int) -> int:
+    """The company's concurrency allowance (runs at once), read fresh: a tier change applies at once."""
+    # Cross-tenant by nature: the queue serves whichever company's run just changed.
+    row = db.session.execute(select(Company.tier, Company.allowance_overrides, Company.bolt_ons)
+                             .where(Company.id == company_id)).one()
+    return tier_of(row).concurrency
+
+
+def admit(run, concurrency_limit: int | None = None) -> None:
+    """Called right after a new run is committed, still waiting (dispatched_at None): hand it to RQ
+    at once when it may go now, else leave it waiting for a free slot. `run` is a Run or a
+    runs.services.NewRun; `concurrency_limit` is its flow's."""
     redis = get_redis()
     if run.skip_queue:
         redis.sadd(slots_key(run.company_id), run.id)
-    elif run.flow.concurrency_limit is not None or _others_waiting(run) or not _take_slot(run):
-        # Older runs wait (they go first, by priority) or no slot is free: this run waits too, and
-        # the run that frees a slot dispatches the next one.
-        dispatch(run.company_id)
+    elif concurrency_limit is not None or _others_waiting(run) or not _take_slot(run):
+        # Older runs wait (they go first, by priority), the flow has its own limit, or no slot is
+        # free: this run waits too. A slot may have freed since we looked: dispatch then.
+        may_go = concurrency_limit is not None or redis.scard(slots_key(run.company_id)) < allowance(run.company_id)
+        if may_go and run.id in _dispatch(run.company_id):
+            _note_dispatched(run)
         return
-    run.dispatched_at = utcnow()
+    if _mark_dispatched([run.id]):
+        _note_dispatched(run)
+        enqueue(run)
+    # else another process's dispatch() took this run meanwhile (and its slot, the same set member)
+
+
+def _note_dispatched(run) -> None:
+    if isinstance(run, Run):  # keep the ORM object true without a reload, and the session clean
+        set_committed_value(run, "dispatched_at", utcnow())
+    else:
+        run.dispatched_at = utcnow()
+
+
+def _mark_dispatched(run_ids: list[int]) -> set[int]:
+    """Claim waiting runs for dispatch; returns the ids this process claimed (and commits)."""
+    now = utcnow()
+    claimed = set()
+    for run_id in run_ids:
+        result = db.session.execute(update(Run).where(Run.id == run_id, Run.dispatched_at.is_(None),
+                                                      Run.status == "queued")
+                                    .values(dispatched_at=now).execution_options(synchronize_session=False))
+        if result.rowcount:
+            claimed.add(run_id)
     db.session.commit()
-    _enqueue(run)
+    return claimed
 
 
-def _take_slot(run: Run) -> bool:
-    allowance = tier_of(db.session.get(Company, run.company_id)).concurrency
-    return get_redis().eval(_TAKE_SLOT, 1, slots_key(run.company_id), run.id, allowance) >= 0
+def _take_slot(run) -> bool:
+    return get_redis().eval(_TAKE_SLOT, 1, slots_key(run.company_id), run.id, allowance(run.company_id)) >= 0
 
 
-def _others_waiting(run: Run) -> bool:
+def _others_waiting(run) -> bool:
     query = select(Run.id).where(Run.company_id == run.company_id, Run.status == "queued",
                                  Run.dispatched_at.is_(None), Run.id != run.id).limit(1)
     return db.session.execute(query).first() is not None
 
 
 def _prune(company_id: int) -> int:
-    """Drop slots held by runs that have ended (a crashed worker never gave its slot back)."""
+    """Drop slots held by runs that have ended or never were (a crashed process never gave its slot
+    back; the sweep calls this, so the hot path does not pay for it)."""
     redis = get_redis()
     held = [int(i) for i in redis.smembers(slots_key(company_id))]
     if held:
-        ended = db.session.execute(select(Run.id).where(Run.id.in_(held), Run.status.in_(FINAL_STATUSES))).scalars()
-        ended = list(ended)
+        active = set(db.session.execute(select(Run.id).where(
+            Run.id.in_(held), Run.status.in_(("queued", "running")))).scalars())
+        ended = [run_id for run_id in held if run_id not in active]
         if ended:
             redis.srem(slots_key(company_id), *ended)
     return redis.scard(slots_key(company_id))
 
 
-def dispatch(company_id: int) -> int:
+@dataclass
+class _Waiting:
+    id: int
+    company_id: int
+    flow_id: int
+    priority: int
+    queue: str
+
+
+def dispatch(company_id: int, prune: bool = False) -> int:
     """Hand as many waiting runs to RQ as the company has free slots; returns how many."""
+    return len(_dispatch(company_id, prune))
+
+
+def _dispatch(company_id: int, prune: bool = False) -> set[int]:
     redis = get_redis()
     token = str(time.monotonic_ns())
     deadline = time.monotonic() + 5
     while not redis.set(_lock_key(company_id), token, nx=True, px=5000):
         if time.monotonic() > deadline:
-            return 0  # another process is dispatching this company right now
+            return set()  # another process is dispatching this company right now
         time.sleep(0.005)
     try:
-        # Cross-tenant by nature: the queue serves whichever company's run just changed.
-        company = db.session.get(Company, company_id)
-        free = tier_of(company).concurrency - _prune(company_id)
+        held = _prune(company_id) if prune else redis.scard(slots_key(company_id))
+        free = allowance(company_id) - held
         if free <= 0:
-            return 0
-        candidates = list(db.session.execute(
-            select(Run).where(Run.company_id == company_id, Run.status == "queued", Run.dispatched_at.is_(None))
-            .order_by(Run.priority, Run.id).limit(free * 20)).scalars())
+            return set()
+        candidates = [_Waiting(*row) for row in db.session.execute(
+            select(Run.id, Run.company_id, Run.flow_id, Run.priority, Run.queue)
+            .where(Run.company_id == company_id, Run.status == "queued", Run.dispatched_at.is_(None))
+            .order_by(Run.priority, Run.id).limit(free * 20))]
         waiting = _within_flow_limits(company_id, candidates, free)
         if not waiting:
-            return 0
-        now = utcnow()
-        for run in waiting:
-            run.dispatched_at = now
+            db.session.rollback()
+            return set()
         redis.sadd(slots_key(company_id), *[run.id for run in waiting])
-        db.session.commit()
+        claimed = _mark_dispatched([run.id for run in waiting])
+        if len(claimed) < len(waiting):  # stopped meanwhile: give those slots back
+            lost = [run.id for run in waiting if run.id not in claimed]
+            redis.srem(slots_key(company_id), *lost)
         for run in waiting:
-            _enqueue(run)
-        return len(waiting)
+            if run.id in claimed:
+                enqueue(run)
+        return claimed
     finally:
         if redis.get(_lock_key(company_id)) == token.encode():
             redis.delete(_lock_key(company_id))
 
 
-def _within_flow_limits(company_id: int, candidates: list[Run], free: int) -> list[Run]:
+def _within_flow_limits(company_id: int, candidates: list, free: int) -> list:
     """The first `free` candidates whose flow is below its own concurrency limit (if it has one);
     runs of a flow at its limit keep waiting without holding up other flows' runs."""
     flow_ids = {run.flow_id for run in candidates}
+    if not flow_ids:
+        return []
     limits = dict(db.session.execute(select(Flow.id, Flow.concurrency_limit).where(
         Flow.id.in_(flow_ids), Flow.company_id == company_id, Flow.concurrency_limit.is_not(None))).all())
     active: dict[int, int] = {}
@@ -145,7 +204,7 @@ def _within_flow_limits(company_id: int, candidates: list[Run], free: int) -> li
     return chosen
 
 
-def release(run: Run) -> None:
+def release(run) -> None:
     """The run ended (or will never start): give back its slot and let the next one in."""
     get_redis().srem(slots_key(run.company_id), run.id)
     waiting = db.session.execute(
@@ -156,7 +215,12 @@ def release(run: Run) -> None:
 
 
 def sweep() -> int:
-    """Dispatch every company with waiting runs (the scheduler calls this each tick)."""
+    """Start due automatic retries, then dispatch every company with waiting runs (the scheduler calls
+    this each tick)."""
+    from app.runs import auto_retry, recovery  # they start runs through services, which imports this module
+
+    auto_retry.start_due()
+    recovery.recover()
     company_ids = db.session.execute(
         select(Run.company_id).where(Run.status == "queued", Run.dispatched_at.is_(None)).distinct()).scalars()
-    return sum(dispatch(company_id) for company_id in list(company_ids))
+    return sum(dispatch(company_id, prune=True) for company_id in list(company_ids))

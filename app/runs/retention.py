@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
 from app import audit, jobs
+from app.companies import tiers
 from app.companies.models import Company
 from app.extensions import db, get_redis
 from app.runs import failures, logbook
@@ -40,19 +41,20 @@ class Limits:
 
 DEFAULTS = Limits(log_days=30, payload_hours=72, tracked_days=15)
 MINIMUM = Limits(log_days=1, payload_hours=1, tracked_days=1)
-# The most each tier may keep; "tier trumps role", so an administrator chooses within these.
+# The most each tier may keep of logs and payloads; "tier trumps role", so an administrator chooses within
+# these. The tracked-data lookback comes from the tier table (app.companies.tiers), where bolt-ons extend it.
 TIER_LIMITS = {
     "trial": Limits(log_days=30, payload_hours=72, tracked_days=15),
-    "standard": Limits(log_days=60, payload_hours=7 * 24, tracked_days=30),
-    "pro": Limits(log_days=90, payload_hours=14 * 24, tracked_days=90),
-    "custom": Limits(log_days=365, payload_hours=30 * 24, tracked_days=90),
+    "standard": Limits(log_days=60, payload_hours=7 * 24, tracked_days=15),
+    "professional": Limits(log_days=90, payload_hours=14 * 24, tracked_days=15),
+    "custom": Limits(log_days=365, payload_hours=30 * 24, tracked_days=15),
+    "unlimited": Limits(log_days=365, payload_hours=30 * 24, tracked_days=tiers.TRACKED_DAYS_MAX),
 }
 
 
 def limits_for(company: Company) -> Limits:
-    # The subscription tab writes "professional"; rows from before the partners issue say "pro".
-    key = "pro" if company.tier == "professional" else company.tier
-    return TIER_LIMITS.get(key, TIER_LIMITS["trial"])
+    tier = tiers.tier_of(company)  # resolves the old "pro" rows and adds bolt-ons
+    return replace(TIER_LIMITS.get(tier.key, TIER_LIMITS["trial"]), tracked_days=tier.tracked_days)
 
 
 def effective(company: Company, settings: RunSettings | None = None) -> Limits:

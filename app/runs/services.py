@@ -53,7 +53,7 @@ def start_run(flow: Flow, trigger: str = "manual", payload: str | bytes | None =
         body = payload if isinstance(payload, bytes) else payload.encode()
         run.input_ref = logbook.store().put(run.company_id, run.id, f"input.{fmt}", body)
     db.session.commit()
-    run_queue.admit(run)
+    run_queue.admit(run, flow.concurrency_limit)
     return run
 
 

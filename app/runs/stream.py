@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from app.companies import switching
 from app.extensions import db, get_redis
-from app.runs import retry
+from app.runs import live_steps, retry
 from app.runs.logbook import channel
 from app.runs.models import Run, RunLog
 
@@ -42,8 +42,8 @@ def _rows_after(run_id: int, company_id: int, after: int) -> list[RunLog]:
     return list(db.session.execute(query).scalars())
 
 
-# A row renders the same for every viewer (no per-user content in runs/_log_row.html), so each web
-# process renders it once: fifty people watching one run cost one render per row, not fifty. The
+# A row renders the same for every viewer (no per-user content in runs/_log_row.html or runs/_step_row.html),
+# so each web process renders it once: fifty people watching one run cost one render per row, not fifty. The
 # cache belongs to the app, and the key carries the run and the time too, so a reused id never hits.
 RENDERED_KEPT = 5000
 
@@ -53,14 +53,14 @@ class _RenderedRows:
         self.rows: OrderedDict[tuple, str] = OrderedDict()
         self.lock = threading.Lock()
 
-    def html(self, row: RunLog) -> str:
-        key = (row.id, row.run_id, row.created_at, str(get_locale()))  # the row's words are translated
+    def html(self, key: tuple, render) -> str:
+        key = (*key, str(get_locale()))  # the row's words are translated
         with self.lock:
             found = self.rows.get(key)
             if found is not None:
                 self.rows.move_to_end(key)
                 return found
-        html = render_template("runs/_log_row.html", row=row)
+        html = render()
         with self.lock:
             self.rows[key] = html
             while len(self.rows) > RENDERED_KEPT:
@@ -68,11 +68,24 @@ class _RenderedRows:
         return html
 
 
-def _row_html(row: RunLog) -> str:
+def _cache() -> _RenderedRows:
     cache = current_app.extensions.get("weft_rendered_rows")
     if cache is None:
         cache = current_app.extensions.setdefault("weft_rendered_rows", _RenderedRows())
-    return cache.html(row)
+    return cache
+
+
+def _row_html(row: RunLog) -> str:
+    return _cache().html(("log", row.id, row.run_id, row.created_at),
+                         lambda: render_template("runs/_log_row.html", row=row))
+
+
+def _step_html(run_id: int, step, run_started_at) -> str:
+    """A step that finished while the run goes on (live_steps), as a row of the page's step table."""
+    offset_ms = max((step.started_at - run_started_at).total_seconds() * 1000, 0.0) if run_started_at else 0.0
+    return _cache().html(("step", run_id, step.seq, step.started_at, run_started_at),
+                         lambda: render_template("runs/_step_row.html", step=step, seq=step.seq, bar=None,
+                                                 offset_ms=offset_ms))
 
 
 def _ended(reason: str, company_name: str) -> str:
@@ -102,10 +115,26 @@ def events(run: Run, after: int):
     pubsub.subscribe(channel(run_id))
     ping_every = current_app.config["SSE_PING_SECONDS"]
 
+    started_at = run.started_at
+    steps_sent = 0
+
     def catch_up(after_id: int) -> tuple[list[str], int]:
         rows = _rows_after(run_id, company_id, after_id)
         chunks = [sse("log", _row_html(row), row.id) for row in rows]
         return chunks, (rows[-1].id if rows else after_id)
+
+    def step_events() -> list[str]:
+        """Steps finished since the last sent, read from Redis (live_steps). A stream starts from the first
+        step, as the page has none while its run goes on; the page replaces a row it has (a reconnect).
+        Without an id, so the browser's Last-Event-ID stays the last log row's."""
+        nonlocal steps_sent, started_at
+        steps = live_steps.read(run_id, steps_sent)
+        if not steps:
+            return []
+        if started_at is None:  # the page opened while the run was queued
+            started_at = db.session.execute(select(Run.started_at).where(Run.id == run_id)).scalar_one()
+        steps_sent = steps[-1].seq
+        return [sse("step", _step_html(run_id, step, started_at)) for step in steps]
 
     def status_event(last_id: int) -> tuple[list[str], int, bool]:
         """The status fragment, preceded by any rows still unsent when the run is final: the status is
@@ -125,6 +154,7 @@ def events(run: Run, after: int):
             yield ": connected\n\n"  # some proxies hold a stream back until its first bytes arrive
             chunks, last = catch_up(last)
             yield from chunks
+            yield from step_events()
             chunks, last, final = status_event(last)
             yield from chunks
             db.session.close()  # hold no database connection while idle
@@ -140,8 +170,11 @@ def events(run: Run, after: int):
                     # ~20 ms, and a viewer that fell behind catches up in one read, not one per batch.
                     while (more := pubsub.get_message(timeout=0)) is not None:
                         fact.update(json.loads(more["data"]))
-                    chunks, last = catch_up(last)
-                    yield from chunks
+                    if fact.keys() - {"step"}:  # a finished step alone wrote no row
+                        chunks, last = catch_up(last)
+                        yield from chunks
+                    if fact.get("step"):
+                        yield from step_events()
                     if "status" in fact:
                         chunks, last, final = status_event(last)
                         yield from chunks

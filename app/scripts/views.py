@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import htmx
@@ -14,11 +15,11 @@ from app.tenancy import can, get_or_404, requires
 
 bp = Blueprint("scripts", __name__, url_prefix="/scripts")
 ISOLATION_LABELS = {
-    "network_namespace": "No network (own empty network namespace)",
-    "file_system_hidden": "No file system (empty root directory)",
-    "unprivileged": "Runs as an unprivileged user",
-    "resource_limits": "Processor, memory and file-size limits",
-    "system_call_filter": "System-call filter (no sockets, programs or new processes)",
+    "network_namespace": _l("No network (own empty network namespace)"),
+    "file_system_hidden": _l("No file system (empty root directory)"),
+    "unprivileged": _l("Runs as an unprivileged user"),
+    "resource_limits": _l("Processor, memory and file-size limits"),
+    "system_call_filter": _l("System-call filter (no sockets, programs or new processes)"),
 }
 
 

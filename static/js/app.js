@@ -13,7 +13,17 @@
     drawCharts(document);
   });
 
-  // The texts come translated from the layout (data-* on #toasts); the English ones are the fallback.
+  // Translated texts for every script: the layout's #weft-texts JSON; the English fallback otherwise.
+  var texts = null;
+  window.weftText = function (key, fallback) {
+    if (texts === null) {
+      var node = document.getElementById("weft-texts");
+      try { texts = node ? JSON.parse(node.textContent) : {}; } catch (e) { texts = {}; }
+    }
+    return texts[key] || fallback;
+  };
+
+  // The toasts' texts come translated from the layout (data-* on #toasts); the English ones are the fallback.
   function text(key, fallback) {
     var box = document.getElementById("toasts");
     return (box && box.dataset[key]) || fallback;
@@ -28,11 +38,24 @@
     toast(text("offline", "Weft could not be reached. Check your connection and try again."));
   });
 
-  // A reconnecting stream may resend rows the page already has: skip those by id.
+  // A reconnecting stream may resend rows the page already has: skip those by id. A step row the page
+  // has (runs/_step_row.html, id "step-<n>") is replaced in place instead; a new one is appended by htmx.
   document.addEventListener("htmx:sseBeforeMessage", function (event) {
     var id = event.detail && event.detail.lastEventId;
     if (event.detail.type === "log" && id && document.getElementById("log-" + id)) {
       event.preventDefault();
+    }
+    if (event.detail.type === "step") {
+      var empty = document.getElementById("steps-empty");
+      if (empty) empty.remove();
+      var parsed = document.createElement("template");
+      parsed.innerHTML = String(event.detail.data).trim();
+      var row = parsed.content.firstElementChild;
+      var shown = row && row.id ? document.getElementById(row.id) : null;
+      if (shown) {
+        shown.replaceWith(row);
+        event.preventDefault();
+      }
     }
   });
 

@@ -33,6 +33,7 @@
     var text = button.getAttribute("data-copy");
     var copy = navigator.clipboard && window.isSecureContext
       ? navigator.clipboard.writeText(text) : fallbackCopy(text);
-    copy.then(function () { say(button, "Copied"); }, function () { say(button, "Press Ctrl+C"); });
+    var t = window.weftText || function (key, fallback) { return fallback; };
+    copy.then(function () { say(button, t("copied", "Copied")); }, function () { say(button, t("pressCtrlC", "Press Ctrl+C")); });
   });
 })();

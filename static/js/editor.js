@@ -165,7 +165,9 @@
       var node = nodeOf(selectedId);
       if (!node) return;
       var label = node.querySelector(".weft-step-label");
-      if (window.confirm("Delete “" + (label ? label.textContent : "this shape") + "”? Undo (Ctrl+Z) brings it back.")) {
+      var t = window.weftText || function (key, fallback) { return fallback; };
+      var name = label ? label.textContent : t("thisShape", "this shape");
+      if (window.confirm(t("deleteShape", "Delete “{name}”? Undo (Ctrl+Z) brings it back.").replace("{name}", name))) {
         post(node.dataset.deleteUrl, {}, selectedId);
       }
       evt.preventDefault();

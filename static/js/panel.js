@@ -107,13 +107,17 @@
     picker.className = "weft-picker card shadow";
     picker.hidden = true;
     picker.setAttribute("role", "dialog");
-    picker.setAttribute("aria-label", "Pick a field");
+    var t = window.weftText || function (key, fallback) { return fallback; };
+    picker.setAttribute("aria-label", t("pickField", "Pick a field"));
     picker.innerHTML = '<div class="card-body p-2">' +
-      '<input type="search" class="form-control form-control-sm mb-2" placeholder="Search fields" aria-label="Search fields">' +
+      '<input type="search" class="form-control form-control-sm mb-2">' +
       '<div class="weft-picker-list list-group list-group-flush" role="listbox"></div>' +
       '<p class="small text-body-secondary mb-0 mt-1 weft-picker-empty"></p></div>';
+    var search = picker.querySelector("input");
+    search.placeholder = t("searchFields", "Search fields");
+    search.setAttribute("aria-label", t("searchFields", "Search fields"));
     host.appendChild(picker);
-    picker.querySelector("input").addEventListener("input", fillPicker);
+    search.addEventListener("input", fillPicker);
     picker.addEventListener("keydown", pickerKeys);
     picker.addEventListener("click", function (event) {
       var item = event.target.closest("[data-path]");
@@ -149,9 +153,10 @@
       item.appendChild(example);
       box.appendChild(item);
     });
+    var t = window.weftText || function (key, fallback) { return fallback; };
     picker.querySelector(".weft-picker-empty").textContent = all.length === 0
-      ? "No fields are known yet: run the flow once, or paste sample JSON under \u201cTry this shape\u201d. You can always type a path."
-      : (shown.length === 0 ? "No field matches; you can type the path in the box." : "");
+      ? t("noFields", "No fields are known yet: run the flow once, or paste sample JSON under \u201cTry this shape\u201d. You can always type a path.")
+      : (shown.length === 0 ? t("noFieldMatch", "No field matches; you can type the path in the box.") : "");
   }
 
   function openPicker(button) {

@@ -141,3 +141,34 @@ def test_a_company_can_require_2fa(app, client, login):
                                                                "code": totp_code(secret, 30)})
     assert get_user(app, me["user_id"]).two_factor_enabled
     assert refused.status_code == 422 and "cannot be turned off" in refused.get_data(as_text=True)
+
+
+def _audited(app, action) -> list[dict]:
+    with app.app_context():
+        return [e.details for e in db.session.execute(
+            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).scalars()]
+
+
+def test_wrong_passwords_when_disabling_are_limited_and_audited(app, client, login):
+    me = login("user")
+    secret, _codes = enrol(client)
+    for _ in range(limits.LIMITS["account"]):
+        wrong = client.post("/account/two-factor/disable", data={"password": "Guess!pass1", "code": "123456"})
+        assert wrong.status_code == 422 and "Your password is not correct." in wrong.get_data(as_text=True)
+    paused = client.post("/account/two-factor/disable",
+                         data={"password": factories.PASSWORD, "code": totp_code(secret, 30)})
+    assert paused.status_code == 422 and "Too many wrong passwords" in paused.get_data(as_text=True)
+    assert get_user(app, me["user_id"]).two_factor_enabled
+    assert _audited(app, "user.password_check_failed") == [{"during": "2FA disable"}] * limits.LIMITS["account"]
+
+
+def test_wrong_codes_on_my_account_are_limited_and_audited(app, client, login):
+    login("user")
+    secret, _codes = enrol(client)
+    for _ in range(limits.LIMITS["code"]):
+        wrong = client.post("/account/two-factor/recovery-codes", data={"code": "123456"})
+        assert wrong.status_code == 422 and "That code is not valid" in wrong.get_data(as_text=True)
+    paused = client.post("/account/two-factor/disable",
+                         data={"password": factories.PASSWORD, "code": totp_code(secret, 30)})
+    assert paused.status_code == 422 and "Too many wrong codes" in paused.get_data(as_text=True)
+    assert _audited(app, "user.code_check_failed") == [{"during": "new recovery codes"}] * limits.LIMITS["code"]

@@ -1,12 +1,16 @@
 """Settings → users through the pages: add (invite), search, roles, update, delete, restore, password resets."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from app.accounts import users
 from app.accounts.models import User
 from app.audit import AuditEntry
 from app.companies.models import Company
 from app.extensions import db
+from app.timeutil import utcnow
 from tests import factories
 from tests.accounts.helpers import get_user, link_in
 
@@ -240,3 +244,68 @@ def test_invitations_fall_back_to_eml_files_without_a_mail_server(app, client, l
     messages = eml_messages(app)
     assert messages and messages[-1]["To"] == "eml@example.com"
     assert "/password/" in messages[-1].get_body(("plain",)).get_content()
+
+
+def _delete_in_another_company(app, email: str) -> dict:
+    """An account with `email` in another company, deleted by its administrator there."""
+    with app.app_context():
+        company = factories.company()
+        admin = factories.user(company, role="administrator")
+        user = factories.user(company, role="user", email=email)
+        users.delete(admin, user)
+        return {"id": user.id, "company_id": company.id, "admin_email": admin.email}
+
+
+def test_a_deleted_accounts_email_is_free_for_a_new_account_in_another_company(app, client, login, smtp, worker):
+    gone = _delete_in_another_company(app, "moved@example.com")
+    me = login("administrator")
+    response = client.post("/settings/users/new", data={"name": "Moved On", "email": "Moved@Example.com"},
+                           follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert "Moved On is added with the User role" in body and "restore" not in body.lower()
+    with app.app_context():
+        rows = db.session.execute(select(User).where(User.email == "moved@example.com").order_by(User.id)).scalars()
+        assert [(u.company_id, u.status) for u in rows] == [(gone["company_id"], "deleted"),
+                                                           (me["company_id"], "pending")]
+    worker.work()
+    path = link_in(smtp.text())
+    theirs = app.test_client()
+    assert theirs.post(path, data={"password": "Moved!on2024", "confirm": "Moved!on2024"}).status_code == 303
+    # Sign-in finds the live account, in the new company.
+    assert theirs.post("/login", data={"email": "moved@example.com", "password": "Moved!on2024"}).status_code == 303
+    assert "Moved On" in theirs.get("/account").get_data(as_text=True)
+
+
+def test_a_deleted_account_whose_email_was_taken_again_cannot_be_restored(app, client):
+    gone = _delete_in_another_company(app, "taken-again@example.com")
+    with app.app_context():
+        factories.user(email="taken-again@example.com")  # a new account elsewhere
+    assert client.post("/login", data={"email": gone["admin_email"], "password": factories.PASSWORD}
+                       ).status_code == 303
+    response = client.post(f"/settings/users/{gone['id']}/restore", follow_redirects=True)
+    assert "taken-again@example.com now belongs to another account, so this account cannot be restored." in (
+        response.get_data(as_text=True))
+    assert get_user(app, gone["id"]).status == "deleted"
+
+
+def test_sign_in_ignores_deleted_accounts_with_the_same_email(app, client, login):
+    _delete_in_another_company(app, "same@example.com")
+    me = login("administrator")
+    live = _colleague(app, me["company_id"], email="same@example.com")
+    client.post("/logout")
+    response = client.post("/login", data={"email": "same@example.com", "password": factories.PASSWORD})
+    assert response.status_code == 303
+    assert live["name"] in client.get("/account").get_data(as_text=True)
+
+
+def test_the_database_keeps_emails_unique_among_accounts_that_are_not_deleted(app):
+    with app.app_context():
+        first = factories.user(email="dup@example.com")
+        with pytest.raises(IntegrityError):
+            factories.user(email="dup@example.com")
+        db.session.rollback()
+        first = db.session.get(User, first.id)
+        first.deleted_at = utcnow()
+        db.session.commit()
+        again = factories.user(email="dup@example.com")
+        assert again.id != first.id

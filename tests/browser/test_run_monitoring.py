@@ -59,7 +59,19 @@ def test_a_long_run_streams_its_lines_and_stops_from_its_page(app, live_server, 
                        for m in page.locator("#log-rows .weft-message").all_inner_texts()))
     assert page.locator("#log-rows tr").count() >= 6
     assert page.evaluate("window.__sameDocument") is True, "the lines came over the stream, not a reload"
-    assert "appear here when the run ends" in page.locator("#run-steps").inner_text()
+
+    # Each step's row arrives as the step finishes, while the run is still running.
+    page.wait_for_selector("#step-rows #step-2.weft-step-row", timeout=30_000)
+    assert page.locator("#run-status [data-status=running]").count() == 1
+    assert page.locator("#steps-empty").count() == 0
+    assert "into the run" in page.locator("#step-2").inner_text()
+    # A stream that reconnects sends the finished steps again: the page replaces the row it has.
+    page.evaluate("""html => document.getElementById('run-live')['htmx-internal-data'].sseEventSource
+                     .dispatchEvent(new MessageEvent('step', {data: html}))""",
+                  page.locator("#step-1").evaluate("row => row.outerHTML").replace("<tr ", '<tr data-resent="1" ', 1))
+    ids = page.locator("#step-rows .weft-step-row").evaluate_all("rows => rows.map(row => row.id)")
+    assert ids[0] == "step-1" and len(ids) == len(set(ids)), ids
+    assert page.locator("#step-1[data-resent]").count() == 1, "the resent row took the old one's place"
 
     page.locator("#run-actions button:has-text('Stop')").click()
     page.wait_for_selector("#run-status [data-status=stopped]", timeout=30_000)

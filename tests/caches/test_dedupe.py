@@ -3,8 +3,16 @@ and the data pools page (counts, search, CSV import with bad rows, export, clear
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
 import threading
+import time
+import uuid
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from app.caches import pools
@@ -78,6 +86,16 @@ def test_two_runs_at_once_never_both_pass_a_value(app, ctx):
     assert first | second == set(values)
 
 
+def passed_ids(run_id: int) -> set:
+    """The record ids a finished, successful run let through: its last stored output."""
+    run = db.session.get(Run, run_id)
+    assert run.status == "success", run.error
+    refs = [r for r in db.session.execute(select(RunLog).where(RunLog.run_id == run_id).order_by(RunLog.id))
+            .scalars() if r.payload_ref]
+    out = json.loads(logbook.store().get(run.company_id, refs[-1].payload_ref)) if refs else []
+    return {r["id"] for r in (out if isinstance(out, list) else [])}
+
+
 def test_two_concurrent_workers_running_the_same_flow(app, ctx):
     from app.runs.jobs import execute_run
 
@@ -100,18 +118,103 @@ def test_two_concurrent_workers_running_the_same_flow(app, ctx):
     for t in threads:
         t.join()
     db.session.expire_all()
-    passed = []
-    for run_id in run_ids:
-        run = db.session.get(Run, run_id)
-        assert run.status == "success", run.error
-        refs = [r for r in db.session.execute(select(RunLog).where(RunLog.run_id == run_id)).scalars() if r.payload_ref]
-        import json
-
-        out = json.loads(logbook.store().get(company.id, refs[-1].payload_ref)) if refs else []
-        passed.append({r["id"] for r in (out if isinstance(out, list) else [])})
+    passed = [passed_ids(run_id) for run_id in run_ids]
     assert not (passed[0] & passed[1])
     assert passed[0] | passed[1] == set(range(200))
     assert db.session.execute(select(func.count()).select_from(PoolValue)).scalar_one() == 200
+
+
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+ROOT = Path(__file__).resolve().parents[2]
+import random
+SHUFFLED = random.Random(7).sample(range(2000), 2000)
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty database on the machine's PostgreSQL (dropped afterwards), or a skip saying why not."""
+    try:
+        import psycopg
+
+        admin = psycopg.connect(POSTGRES_ADMIN, connect_timeout=3, autocommit=True)
+    except Exception as exc:  # any failure means "no usable PostgreSQL here"
+        reason = f"PostgreSQL does not answer on 127.0.0.1:5432 ({exc.__class__.__name__}: {exc})"
+        print(f"\n[weft] skipped: {reason}")
+        pytest.skip(reason)
+    name = f"weft_dedupe_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _wait_for_idle_workers(redis, procs, count: int, timeout: float = 90) -> None:
+    from rq import Worker
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for proc in procs:
+            if proc.poll() is not None:
+                pytest.fail(f"a worker exited early: {proc.stderr.read().decode()[-2000:]}")
+        workers = Worker.all(connection=redis)
+        if len(workers) >= count and all(w.get_state() == "idle" for w in workers):
+            return
+        time.sleep(0.2)
+    pytest.fail(f"{count} workers did not become idle within {timeout} s")
+
+
+def test_two_worker_processes_on_postgresql_pass_each_value_exactly_once(postgres_url, redis_server, tmp_path):
+    """Two real worker processes (worker.py, as the Procfile starts it) each take one of two runs of the same flow,
+    at once, on PostgreSQL: the runs offer the same 2,000 values in opposite orders, and every value passes in
+    exactly one of them."""
+    from app import create_app
+    from app.extensions import get_redis
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": postgres_url, "REDIS_URL": redis_server,
+                      "INSTANCE_PATH": str(tmp_path)})
+    values = list(range(2000))
+    env = dict(os.environ, DATABASE_URL=postgres_url, REDIS_URL=redis_server, WEFT_INSTANCE_PATH=str(tmp_path))
+    procs = []
+    try:
+        with app.app_context():
+            db.create_all()
+            get_redis().flushdb()
+            company = factories.company(tier="unlimited")
+            flow = factories.flow(company, definition={"trigger": {"type": "manual", "config": {}}, "steps": [
+                {"id": "d", "type": "dedupe", "version": 1, "config": {"pool": "orders", "key_field": "id"}}]})
+            procs = [subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+            # Both workers wait on the queue before the runs are queued, so each takes one of them.
+            _wait_for_idle_workers(get_redis(), procs, 2)
+            bodies = [json.dumps([{"id": n} for n in order]) for order in (values, SHUFFLED)]
+            run_ids = [run_services.start_run(flow, payload=body).id for body in bodies]
+
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                db.session.expire_all()
+                if all(db.session.get(Run, r).is_final for r in run_ids):
+                    break
+                time.sleep(0.2)
+            runs = [db.session.get(Run, r) for r in run_ids]
+            assert all(run.is_final for run in runs), [run.status for run in runs]
+            first, second = (passed_ids(r) for r in run_ids)
+            assert not (first & second), f"{len(first & second)} values passed in both runs"
+            assert first | second == set(values)
+            assert db.session.execute(select(func.count()).select_from(PoolValue)).scalar_one() == len(values)
+            # They really ran at the same time, in the two processes.
+            assert runs[0].started_at < runs[1].finished_at and runs[1].started_at < runs[0].finished_at, \
+                [(run.started_at, run.finished_at) for run in runs]
+            print(f"\n[weft] PostgreSQL de-dupe: run 1 passed {len(first)}, run 2 passed {len(second)}")
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=15)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_pools_page_counts_search_import_export_clear(app, client, login):

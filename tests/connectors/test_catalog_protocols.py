@@ -41,3 +41,39 @@ def test_the_catalog_ftp_connector_uploads_lists_and_downloads(ctx, ftp, make_ru
         bad = services.add_instance(connector, "Wrong", "user-pass", {
             "host": "127.0.0.1", "port": str(server.port), "username": "alice", "password": "wrong"})
         run_shape(runtime, {"instance_id": bad.id, "endpoint": "list_files"})
+
+
+def test_the_catalog_sql_database_connector_runs_sql_written_in_the_step(ctx, tmp_path, monkeypatch, make_runtime):
+    import sqlite3
+
+    from app.connectors import catalog
+
+    folder = tmp_path / "sqlite"
+    folder.mkdir()
+    monkeypatch.setenv("WEFT_SQLITE_DIR", str(folder))
+    with sqlite3.connect(folder / "shop.db") as conn:
+        conn.execute("CREATE TABLE stock (sku text, qty int)")
+        conn.executemany("INSERT INTO stock VALUES (?, ?)", [("A1", 1), ("B2", 5)])
+    card = next(c for c in catalog.entries(query="SQL database"))
+    assert card["key"] == "sql-database" and card["category"] == "database"
+    company = factories.company()
+    connector = services.install_connector(company, "sql-database")
+    assert [e["key"] for e in connector.definition["endpoints"]] == ["run_query", "run_statement"]
+    instance = services.add_instance(connector, "Local file", "none", {"driver": "sqlite", "database": "shop.db"})
+    assert services.test_connection(instance).ok
+    runtime = make_runtime(company.id)
+
+    # [[tokens]] in the step's SQL are bound, so a value that looks like SQL stays a value.
+    out, operations, _ = run_shape(runtime, {
+        "instance_id": instance.id, "endpoint": "run_query",
+        "variables": {"query": "SELECT sku FROM stock WHERE qty >= [[flow.variables.min]] OR sku = [[payload.sku]]"}},
+        [Payload({"sku": "x' OR '1'='1"})], flow_variables={"min": 5})
+    assert [p.data for p in out] == [[{"sku": "B2"}]] and operations == 1
+    _, operations, _ = run_shape(runtime, {
+        "instance_id": instance.id, "endpoint": "run_statement",
+        "variables": {"query": "INSERT INTO stock VALUES (:sku, :qty)"}},
+        [Payload([{"sku": "C3", "qty": 2}, {"sku": "D4", "qty": 3}])])
+    with sqlite3.connect(folder / "shop.db") as conn:
+        assert conn.execute("SELECT count(*) FROM stock").fetchone() == (4,)
+    with pytest.raises(ShapeError, match="SQL query"):
+        run_shape(runtime, {"instance_id": instance.id, "endpoint": "run_query"})

@@ -131,6 +131,56 @@ def test_invalid_trigger_config_is_skipped(ctx):
     assert binding.prefetch == 50  # a batch must fit in the prefetch window
 
 
+def _rabbit_instance(company, name="Broker", **values):
+    from app.connectors import services as connector_services
+
+    connector = next((c for c in connector_services.installed_connectors(company.id) if c.key == "rabbitmq"),
+                     None) or connector_services.install_connector(company, "rabbitmq")
+    return connector_services.add_instance(connector, name, "user-pass", {
+        "host": "127.0.0.1", "port": "5672", "tls": "false", "username": "guest", "password": "guest", **values})
+
+
+def test_an_instance_trigger_resolves_the_instances_credentials_when_listening(ctx):
+    company = factories.company()
+    instance = _rabbit_instance(company, username="we ft@x", password="p:ss/w", virtual_host="orders")
+    trigger = {"type": "schedule", "config": {"schedules": [{"kind": "minutes", "every": 5}],
+                                              "instance_id": instance.id, "queue": "q", "declare": True}}
+    binding = event_bindings.parse_trigger(1, company.id, trigger)
+    assert binding.url == "amqp://we%20ft%40x:p%3Ass%2Fw@127.0.0.1:5672/orders"  # decrypted only here
+    assert (binding.queue, binding.declare, binding.instance_id, binding.tls_verify) == ("q", True, instance.id, True)
+
+    stranger = factories.company()
+    with pytest.raises(ValueError, match="no longer exists"):  # another company's instance is never used
+        event_bindings.parse_trigger(1, stranger.id, trigger)
+    from app.connectors import services as connector_services
+
+    shop = connector_services.add_instance(connector_services.install_connector(company, "shopify"), "Shop", "token",
+                                           {"store_name": "acme", "token": "shpat_x"})
+    with pytest.raises(ValueError, match="not a message-queue"):
+        event_bindings.parse_trigger(1, company.id, {"type": "event", "config": {"instance_id": shop.id,
+                                                                                 "queue": "q"}})
+
+
+def test_an_instance_trigger_listens_with_the_instances_login(app, ctx, queue, amqp_channel):
+    company = factories.company()
+    good, bad = _rabbit_instance(company), _rabbit_instance(company, "Wrong password", password="wrong")
+    flow = factories.flow(company, definition={
+        "trigger": {"type": "event", "config": {"instance_id": good.id, "queue": queue}},
+        "steps": [{"id": "m", "type": "map", "version": 1, "config": {"rules": [{"source": "id", "target": "o"}]}}]})
+    publish(amqp_channel, queue, b'{"id": 1}')
+    assert events.run_once(app, max_seconds=10, idle_seconds=0.5)["runs"] == 1
+    assert run_inputs(company.id) == [b'{"id": 1}']
+
+    # The same flow pointed at an instance whose password is wrong cannot log in: it consumes nothing.
+    version = db.session.get(type(flow), flow.id).deployed
+    version.definition = {**version.definition, "trigger": {"type": "event", "config": {"instance_id": bad.id,
+                                                                                         "queue": queue}}}
+    db.session.commit()
+    publish(amqp_channel, queue, b'{"id": 2}')
+    assert events.run_once(app, max_seconds=1.5)["messages"] == 0
+    assert queue_depth(amqp_channel, queue) == 1
+
+
 def test_survives_a_broker_restart(app, ctx, worker, queue, amqp_channel):
     proxy = TcpProxy(("127.0.0.1", 5672))
     try:

@@ -63,6 +63,8 @@ def test_the_purge_removes_old_runs_whole_and_old_payloads_only(ctx, worker):
 
 def test_each_company_keeps_what_it_chose_within_its_tier(ctx, worker):
     short, long = factories.company(tier="pro"), factories.company(tier="pro")
+    long.bolt_ons = {"tracked_data": 5}  # 15 days of tracked data, plus 5 × 15 from the bolt-on
+    db.session.commit()
     retention.save(short, log_days=3, payload_hours=1, tracked_days=3)
     retention.save(long, log_days=90, payload_hours=14 * 24, tracked_days=90)
     a, b = _finished_run(short, worker), _finished_run(long, worker)

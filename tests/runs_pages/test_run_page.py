@@ -10,10 +10,12 @@ import re
 
 from app.companies.models import Company
 from app.extensions import db
+from app.filters import filesize
+from app.flows.context import Payload
 from app.runs import logbook
-from app.runs.models import Run, RunLog
+from app.runs.models import Run, RunLog, RunStep
 from tests import factories
-from tests.runs_pages.conftest import FAILING, ORDERS, flow_of, make_flow, manual, push_step, shop_instance
+from tests.runs_pages.conftest import FAILING, ORDERS, flow_of, make_flow, manual, mapping, push_step, shop_instance
 
 HX = {"HX-Request": "true"}
 
@@ -37,6 +39,20 @@ def test_a_finished_run_shows_its_steps_timings_and_tabs(app, client, login, wor
         assert f">{label}" in page
     assert "sse-connect" not in page, "a finished run needs no stream"
     assert "Download logs" in page
+
+
+def test_each_step_shows_how_much_data_it_received_and_put_out(app, client, login, worker):
+    order = [{"sku": "RED-1", "note": "x" * 3000}]
+    _, url = _run(app, client, login, flow_of(manual(json.dumps(order)), mapping([{"source": "sku", "target": "sku"}])))
+    worker.work()
+    page = client.get(url).get_data(as_text=True)
+    assert ">Data in</th>" in page and ">Data out</th>" in page
+    received = Payload(data=order).size  # what the manual step put out is what the map received
+    assert re.findall(r'weft-bytes-in">([^<]*)<', page) == ["0 B", filesize(received)] == ["0 B", "3.0 KB"]
+    with app.app_context():
+        steps = db.session.query(RunStep).filter_by(run_id=int(url.rsplit("/", 1)[-1])).order_by(RunStep.id).all()
+        assert [s.bytes_in for s in steps] == [0, received]
+        assert steps[1].bytes_out < 100, "the map kept only the SKU"
 
 
 def test_each_tab_is_a_page_and_a_fragment(app, client, login, worker):

@@ -57,7 +57,7 @@ def test_a_longer_lookback_reaches_further_and_other_companies_stay_hidden(app, 
         from app.runs import retention
 
         company = db.session.get(Company, me["company_id"])
-        company.tier = "pro"
+        company.tier, company.bolt_ons = "pro", {"tracked_data": 1}  # the bolt-on: 15 more days
         db.session.commit()
         retention.save(company, 30, 72, 30)
     page = client.get("/runs/tracked/?value=A-1").get_data(as_text=True)

@@ -39,6 +39,9 @@ class OAuth2AuthorizationCode(AuthType):
         *common.TOKEN_FIELDS,
     ]
 
+    def validate(self, method: dict) -> list[str]:
+        return super().validate(method) + common.validate(method)
+
     def has_auth_request(self, actx: AuthContext) -> bool:
         return True  # the token request
 

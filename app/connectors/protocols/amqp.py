@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import pika
 import pika.exceptions
 
-from app.connectors.protocols.base import Protocol, ProtocolError
+from app.connectors.protocols.base import Protocol, ProtocolError, flag
 from app.flows import formats
 from app.flows.context import Payload
 
@@ -122,7 +122,7 @@ def parameters(settings: dict, credentials: dict | None = None) -> pika.Connecti
             params = pika.URLParameters(url)
         except (ValueError, TypeError) as exc:
             raise ProtocolError(f"The broker URL {redact(url)} is not valid: {exc}.") from None
-        if params.ssl_options is not None and settings.get("tls_verify") is False:
+        if params.ssl_options is not None and not flag(settings.get("tls_verify"), True):
             context = ssl.create_default_context()
             context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
             params.ssl_options = pika.SSLOptions(context, params.host)
@@ -130,11 +130,11 @@ def parameters(settings: dict, credentials: dict | None = None) -> pika.Connecti
         host = str(settings.get("host") or "").strip()
         if not host:
             raise ProtocolError("The message queue connection has no host (or URL) set.")
-        tls = bool(settings.get("tls"))
+        tls = flag(settings.get("tls"))  # the catalog's form sends "false" as text
         ssl_options = None
         if tls:
             context = ssl.create_default_context()
-            if settings.get("tls_verify") is False:
+            if not flag(settings.get("tls_verify"), True):
                 context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
             ssl_options = pika.SSLOptions(context, host)
         params = pika.ConnectionParameters(host=host, port=int(settings.get("port") or (5671 if tls else 5672)),
@@ -145,6 +145,7 @@ def parameters(settings: dict, credentials: dict | None = None) -> pika.Connecti
     params.socket_timeout = timeout
     params.stack_timeout = timeout + 5
     params.blocked_connection_timeout = max(timeout, 30)
+    # One attempt per call: the connector shape retries with backoff, logging and metering every attempt.
     params.connection_attempts = 1
     params.heartbeat = int(settings.get("heartbeat") or 60)
     return params
@@ -164,13 +165,19 @@ def connection_error(params: pika.ConnectionParameters, exc: BaseException) -> P
                              "and password.")
     if "NOT_ALLOWED" in text or "vhost" in text.lower():
         return ProtocolError(f"The message broker {place} refused the virtual host '{params.virtual_host}'.")
+    if "Temporary failure in name resolution" in text:
+        return ProtocolError(f"Could not connect to the message broker {place}: the host name '{params.host}' "
+                             "could not be looked up just now.", retryable=True)
     if isinstance(exc, socket.gaierror) or "gaierror" in text or "Name or service not known" in text:
         return ProtocolError(f"Could not connect to the message broker {place}: unknown host '{params.host}'.")
     if isinstance(exc, ConnectionRefusedError) or "Connection refused" in text:
-        return ProtocolError(f"Could not connect to the message broker {place}: connection refused.")
+        return ProtocolError(f"Could not connect to the message broker {place}: connection refused.", retryable=True)
     if isinstance(exc, (TimeoutError, socket.timeout)) or "timed out" in text.lower() or "timeout" in text.lower():
-        return ProtocolError(f"Could not connect to the message broker {place}: timed out.")
-    return ProtocolError(f"Could not connect to the message broker {place}: {exc}.")
+        return ProtocolError(f"Could not connect to the message broker {place}: timed out.", retryable=True)
+    if isinstance(exc, ssl.SSLError) or "SSL" in text or "CERTIFICATE" in text:
+        return ProtocolError(f"TLS with the message broker {place} failed: {exc}.")
+    # Anything else here is the connection failing (dropped, reset, the broker shutting down).
+    return ProtocolError(f"Could not connect to the message broker {place}: {exc}.", retryable=True)
 
 
 def connect(params: pika.ConnectionParameters) -> pika.BlockingConnection:
@@ -192,7 +199,8 @@ def channel_error(exc: BaseException, doing: str) -> ProtocolError:
         return ProtocolError(f"The broker could not route the message {doing}: no queue is bound to receive it.")
     if isinstance(exc, pika.exceptions.NackError):
         return ProtocolError(f"The broker refused the message {doing}.")
-    return ProtocolError(f"The connection to the broker failed {doing}: {exc or type(exc).__name__}.")
+    return ProtocolError(f"The connection to the broker failed {doing}: {exc or type(exc).__name__}.",
+                         retryable=True)
 
 
 def _close(connection: pika.BlockingConnection) -> None:

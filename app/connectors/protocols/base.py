@@ -23,6 +23,10 @@ Arguments every call receives:
 
 A protocol raises ``ProtocolError`` with a message a user can act on ("Could not connect to
 sftp.example.com:22: connection refused"); anything else escaping is reported as an internal error.
+A failure that may pass on a later attempt (a refused, dropped or timed-out connection, a deadlock) is
+raised with ``retryable=True``: the connector shape then calls again after a pause, as many times as the
+instance's retries allow. A wrong password, a missing file or bad SQL is never retryable: it would fail
+the same way every time.
 """
 from __future__ import annotations
 
@@ -30,10 +34,22 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from app.flows.context import Payload
+from app.flows.transforms import parse_bool
 
 
 class ProtocolError(Exception):
     """A failure a user should read in the run log; the message is shown as it is (no secrets in it)."""
+
+    def __init__(self, message: str = "", *, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def flag(value, default: bool = False) -> bool:
+    """A yes/no setting that may arrive as text from an instance form ("false" is false); empty or
+    unrecognisable text means the default."""
+    parsed = parse_bool(value) if value not in (None, "") else None
+    return default if parsed is None else parsed
 
 
 class Protocol:

@@ -104,21 +104,29 @@ def require_host(settings: dict, label: str) -> str:
     return host
 
 
-def network_error(label: str, host: str, port: int, exc: BaseException) -> ProtocolError:
-    """A readable message for a failure to reach a server (never includes credentials)."""
+def network_error(label: str, host: str, port: int, exc: BaseException,
+                  retryable: bool | None = None) -> ProtocolError:
+    """A readable message for a failure to reach a server (never includes credentials). A refused, dropped
+    or timed-out connection is retryable; an unknown host or a TLS failure is not (unless ``retryable``)."""
     where = f"{host}:{port}"
     if isinstance(exc, socket.gaierror):
-        return ProtocolError(f"Could not connect to {label} server {where}: unknown host '{host}'.")
+        temporary = exc.errno == socket.EAI_AGAIN  # the resolver failed, not the name
+        return ProtocolError(f"Could not connect to {label} server {where}: unknown host '{host}'."
+                             if not temporary else f"Could not connect to {label} server {where}: the host name "
+                             f"'{host}' could not be looked up just now.", retryable=bool(retryable or temporary))
     if isinstance(exc, ConnectionRefusedError):
-        return ProtocolError(f"Could not connect to {label} server {where}: connection refused.")
+        return ProtocolError(f"Could not connect to {label} server {where}: connection refused.", retryable=True)
     if isinstance(exc, (TimeoutError, socket.timeout)):
-        return ProtocolError(f"Could not connect to {label} server {where}: timed out.")
+        return ProtocolError(f"Could not connect to {label} server {where}: timed out.", retryable=True)
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return ProtocolError(f"The TLS certificate of {where} could not be verified: {exc.verify_message}.")
+        return ProtocolError(f"The TLS certificate of {where} could not be verified: {exc.verify_message}.",
+                             retryable=bool(retryable))
     if isinstance(exc, ssl.SSLError):
-        return ProtocolError(f"TLS with {label} server {where} failed: {exc.reason or exc}.")
+        return ProtocolError(f"TLS with {label} server {where} failed: {exc.reason or exc}.", retryable=bool(retryable))
+    dropped = isinstance(exc, (OSError, EOFError))
     return ProtocolError(f"Could not connect to {label} server {where}: {exc.strerror or exc}."
-                         if isinstance(exc, OSError) else f"Could not connect to {label} server {where}: {exc}.")
+                         if isinstance(exc, OSError) else f"Could not connect to {label} server {where}: {exc}.",
+                         retryable=dropped if retryable is None else retryable)
 
 
 def render_name(template: str, variables: dict, meta: dict | None = None) -> str:

@@ -20,7 +20,7 @@ import posixpath
 import ssl
 from datetime import UTC, datetime
 
-from app.connectors.protocols.base import ProtocolError
+from app.connectors.protocols.base import ProtocolError, flag
 from app.connectors.protocols.files import (
     FileClient,
     FileProtocol,
@@ -46,6 +46,16 @@ def _ftp_error(exc: ftplib.Error, doing: str, path: str) -> ProtocolError:
     return ProtocolError(f"The FTP server refused {doing} {path}: {text}.")
 
 
+def _temporary(exc: BaseException) -> bool:
+    """A dropped connection, or a 4xx reply (RFC 959: "try again later")."""
+    return isinstance(exc, (OSError, EOFError, ftplib.error_temp))
+
+
+def _unreachable(host: str, port: int, exc: BaseException) -> ProtocolError:
+    # Besides a refused or dropped connection, a 4xx greeting or login reply ("421 Too many users") is temporary.
+    return network_error("FTP", host, port, exc, retryable=isinstance(exc, ftplib.error_temp) or None)
+
+
 def _parse_ftp_time(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -65,9 +75,11 @@ class _FtpClient(FileClient):
         except ftplib.error_perm as exc:
             raise _ftp_error(exc, doing, path) from None
         except ftplib.Error as exc:
-            raise ProtocolError(f"The FTP server failed {doing} {path}: {_ftp_message(exc)}.") from None
+            raise ProtocolError(f"The FTP server failed {doing} {path}: {_ftp_message(exc)}.",
+                                retryable=_temporary(exc)) from None
         except (OSError, EOFError) as exc:
-            raise ProtocolError(f"The connection to {self.where} failed {doing} {path}: {exc}.") from None
+            raise ProtocolError(f"The connection to {self.where} failed {doing} {path}: {exc}.",
+                                retryable=True) from None
 
     def list(self, path: str) -> list[RemoteFile]:
         try:
@@ -77,7 +89,7 @@ class _FtpClient(FileClient):
                 raise _ftp_error(exc, "listing", path) from None
             return self._list_without_mlsd(path)
         except (ftplib.Error, OSError, EOFError) as exc:
-            raise ProtocolError(f"Listing {path} on {self.where} failed: {exc}.") from None
+            raise ProtocolError(f"Listing {path} on {self.where} failed: {exc}.", retryable=_temporary(exc)) from None
         out = []
         for name, facts in entries:
             kind = facts.get("type", "file").lower()
@@ -138,7 +150,7 @@ class _FtpClient(FileClient):
         except ftplib.error_perm:
             pass  # exists (or not allowed: the rename that follows reports it)
         except (ftplib.Error, OSError, EOFError) as exc:
-            raise ProtocolError(f"Creating {path} on {self.where} failed: {exc}.") from None
+            raise ProtocolError(f"Creating {path} on {self.where} failed: {exc}.", retryable=_temporary(exc)) from None
 
     def close(self) -> None:
         try:
@@ -162,7 +174,7 @@ def _tls_mode(settings: dict) -> str:
 
 def tls_context(settings: dict) -> ssl.SSLContext:
     context = ssl.create_default_context(cadata=settings.get("ca_certificate") or None)
-    if settings.get("tls_verify") is False:
+    if not flag(settings.get("tls_verify"), True):
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
@@ -195,7 +207,7 @@ class FtpProtocol(FileProtocol):
             ftp.connect(host, port, timeout=timeout)
         except (OSError, EOFError, ftplib.Error) as exc:
             ftp.close()
-            raise network_error("FTP", host, port, exc) from None
+            raise _unreachable(host, port, exc) from None
         username = credentials.get("username") or "anonymous"
         if tls:
             try:
@@ -206,12 +218,12 @@ class FtpProtocol(FileProtocol):
                                     f"{_ftp_message(exc)}).") from None
             except (OSError, EOFError, ftplib.Error) as exc:
                 ftp.close()
-                raise network_error("FTP", host, port, exc) from None
+                raise _unreachable(host, port, exc) from None
         try:
             ftp.login(username, credentials.get("password") or "")
             if tls:
                 ftp.prot_p()
-            ftp.set_pasv(settings.get("passive", True) is not False)
+            ftp.set_pasv(flag(settings.get("passive"), True))
         except ftplib.error_perm as exc:
             ftp.close()
             text = _ftp_message(exc)
@@ -221,5 +233,5 @@ class FtpProtocol(FileProtocol):
             raise ProtocolError(f"The FTP server {host}:{port} refused the login: {text}.") from None
         except (OSError, EOFError, ftplib.Error) as exc:
             ftp.close()
-            raise network_error("FTP", host, port, exc) from None
+            raise _unreachable(host, port, exc) from None
         return _FtpClient(ftp, f"{host}:{port}")

@@ -78,7 +78,8 @@ def _sftp_error(exc: OSError, doing: str, path: str) -> ProtocolError:
     if exc.errno == errno.EACCES:
         return ProtocolError(f"Permission denied {doing} {path}.")
     detail = exc.strerror or (exc.args[0] if exc.args else type(exc).__name__)
-    return ProtocolError(f"The SFTP server failed {doing} {path}: {detail}.")
+    return ProtocolError(f"The SFTP server failed {doing} {path}: {detail}.",
+                         retryable=isinstance(exc, ConnectionError))
 
 
 class _SftpClient(FileClient):
@@ -90,10 +91,11 @@ class _SftpClient(FileClient):
             return fn(*args)
         except OSError as exc:
             if isinstance(exc, (TimeoutError, socket.timeout)):
-                raise ProtocolError(f"{self.where} timed out {doing} {path}.") from None
+                raise ProtocolError(f"{self.where} timed out {doing} {path}.", retryable=True) from None
             raise _sftp_error(exc, doing, path) from None
         except (paramiko.SSHException, EOFError) as exc:
-            raise ProtocolError(f"The SSH connection to {self.where} failed {doing} {path}: {exc}.") from None
+            raise ProtocolError(f"The SSH connection to {self.where} failed {doing} {path}: {exc}.",
+                                retryable=True) from None
 
     def list(self, path: str) -> list[RemoteFile]:
         entries = self._call("listing", path, self.sftp.listdir_attr, path)
@@ -189,7 +191,10 @@ class SftpProtocol(FileProtocol):
             transport.close()
             if isinstance(exc, OSError):
                 raise network_error("SFTP", host, port, exc) from None
-            raise ProtocolError(f"The SSH handshake with {where} failed: {exc}.") from None
+            # A server that accepts but says nothing (still starting, overloaded) may answer later; one that
+            # speaks no common algorithm never will.
+            dropped = isinstance(exc, EOFError) or "banner" in str(exc).lower()
+            raise ProtocolError(f"The SSH handshake with {where} failed: {exc}.", retryable=dropped) from None
         client = _SftpClient(transport, sftp, where)
         client.host_key = fingerprint(transport.get_remote_server_key())
         return client

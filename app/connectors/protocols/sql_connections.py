@@ -67,22 +67,31 @@ def _server(settings: dict, credentials: dict, dialect: str) -> tuple[str, int, 
     return host, port, f"{host}:{port}", credentials.get("username") or "", _ssl_mode(settings)
 
 
+# Connect failures that a later attempt may not meet: the server restarting, full or dropping connections.
+_TRANSIENT_CONNECT = ("starting up", "shutting down", "in recovery mode", "too many connections",
+                      "too many clients", "connection reset", "server closed the connection", "lost connection",
+                      "gone away")
+
+
 def _connect_error(driver: str, where: str, user: str, message: str) -> ProtocolError:
     lowered = message.lower()
     host = where.rsplit(":", 1)[0]
     if "password authentication failed" in lowered or "access denied" in lowered or "no password supplied" in lowered:
         return ProtocolError(f"{driver} login to {where} failed for user '{user}': check the username and password.")
+    if "temporary failure in name resolution" in lowered:
+        return ProtocolError(f"Could not connect to {driver} server {where}: the host name '{host}' could not be "
+                             "looked up just now.", retryable=True)
     if "could not translate host name" in lowered or "name or service not known" in lowered \
-            or "nodename nor servname" in lowered or "temporary failure in name resolution" in lowered \
-            or "getaddrinfo failed" in lowered:
+            or "nodename nor servname" in lowered or "getaddrinfo failed" in lowered:
         return ProtocolError(f"Could not connect to {driver} server {where}: unknown host '{host}'.")
     if "connection refused" in lowered:
-        return ProtocolError(f"Could not connect to {driver} server {where}: connection refused.")
+        return ProtocolError(f"Could not connect to {driver} server {where}: connection refused.", retryable=True)
     if "timeout" in lowered or "timed out" in lowered:
-        return ProtocolError(f"Could not connect to {driver} server {where}: timed out.")
+        return ProtocolError(f"Could not connect to {driver} server {where}: timed out.", retryable=True)
     if "does not exist" in lowered or "unknown database" in lowered:
         return ProtocolError(f"{driver} server {where}: {message.strip().splitlines()[0]}.")
-    return ProtocolError(f"Could not connect to {driver} server {where}: {message.strip().splitlines()[0]}")
+    return ProtocolError(f"Could not connect to {driver} server {where}: {message.strip().splitlines()[0]}",
+                         retryable=any(word in lowered for word in _TRANSIENT_CONNECT))
 
 
 def _connect_postgresql(settings: dict, credentials: dict) -> _Connection:
@@ -197,6 +206,28 @@ def connect(settings: dict, credentials: dict) -> _Connection:
     return _CONNECT[dialect_of(settings)](settings, credentials)
 
 
+# Query failures a retry can get past: the connection dropped (PostgreSQL class 08 and 57P0x, MySQL 2006/2013
+# without a timeout), or the transaction lost a deadlock or a serialisation race and was rolled back.
+_PG_RETRY = ("40001", "40P01", "53300", "57P01", "57P02", "57P03")
+_MYSQL_RETRY = (1040, 1053, 1205, 1213, 2006, 2013)
+
+
+def _retryable(dialect: str, exc: Exception, message: str) -> bool:
+    if "timed out" in message or "query timeout" in message:
+        return False  # the query's own time limit: running it again takes as long
+    if dialect == "postgresql":
+        import psycopg
+
+        code = getattr(exc, "sqlstate", None)
+        if code is None:  # no server reply: the connection itself failed
+            return isinstance(exc, psycopg.OperationalError)
+        return code.startswith("08") or code in _PG_RETRY
+    if dialect == "mysql":
+        code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+        return code in _MYSQL_RETRY or (code is None and isinstance(exc, OSError))
+    return "database is locked" in message  # another writer holds the SQLite file
+
+
 def _query_error(conn: _Connection, exc: Exception, context: str = "") -> ProtocolError:
     label = _LABELS[conn.dialect]
     if conn.dialect == "postgresql":
@@ -217,7 +248,8 @@ def _query_error(conn: _Connection, exc: Exception, context: str = "") -> Protoc
         if "not authorized" in message:
             message += " (ATTACH and DETACH are not allowed)"
         suffix = ""
-    return ProtocolError(f"The {label} query failed{context}: {message.splitlines()[0] if message else exc}{suffix}.")
+    return ProtocolError(f"The {label} query failed{context}: {message.splitlines()[0] if message else exc}{suffix}.",
+                         retryable=_retryable(conn.dialect, exc, message))
 
 
 def _driver_errors(dialect: str) -> tuple[type[BaseException], ...]:

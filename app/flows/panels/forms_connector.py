@@ -8,6 +8,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 from app.flows.panels import choices
 from app.flows.panels.base import Panel, StepForm, options, text
 from app.flows.shapes.connector import MAX_TIMEOUT
+from app.scripts import picker
 
 WRAPPING = [("raw", "Raw: the payload as received"), ("first", "First: a one-element array becomes its element")]
 RETRIES = [("", "The instance's setting"), ("0", "0: no retry"), ("1", "1 retry"), ("2", "2 retries")]
@@ -28,6 +29,9 @@ class ConnectorForm(StepForm):
         _l("Allow unsuccessful statuses"),
                 description=_l("A 4xx/5xx answer becomes a payload instead of failing the step."))
     wrapping = SelectField(_l("Wrapping"), choices=options(WRAPPING), default="raw")
+    response_script = picker.script_field(
+        _l("Response script"), _l("Runs on every response of this step, after the endpoint's own post-request "
+                                  "script: it may change the body, ask for the request again or fail the run."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,7 +44,8 @@ class ConnectorForm(StepForm):
                 "timeout": config.get("timeout") if config.get("timeout") not in ("", None) else None,
                 "retries": text(config.get("retries")), "wrapping": str(config.get("wrapping") or "raw").lower(),
                 "save_response_as_payload": bool(config.get("save_response_as_payload")),
-                "allow_unsuccessful_statuses": bool(config.get("allow_unsuccessful_statuses"))}
+                "allow_unsuccessful_statuses": bool(config.get("allow_unsuccessful_statuses")),
+                "response_script": picker.stored(config.get("response_script"))}
 
     def setup(self, panel: Panel, formdata=None) -> None:
         self.instances = choices.instances()
@@ -50,6 +55,7 @@ class ConnectorForm(StepForm):
         self.endpoint.choices = options([("", "")] + [(ep["key"], ep.get("name") or ep["key"])
                                                       for _, eps in self.endpoint_groups for ep in eps])
         self.endpoint_def = choices.endpoint(self.instance, self.endpoint.data)
+        picker.offer(self.response_script, panel.config.get("response_script"))
         declared = [v for v in (self.endpoint_def or {}).get("variables") or [] if isinstance(v, dict) and v.get("key")]
         self.declared = declared
         if formdata is not None:
@@ -61,6 +67,11 @@ class ConnectorForm(StepForm):
     @property
     def direction(self) -> str | None:
         return (self.endpoint_def or {}).get("direction")
+
+    @property
+    def takes_response_script(self) -> bool:
+        """Response scripts read HTTP responses: protocol connectors (FTP, database…) have none."""
+        return self.instance is not None and not self.instance.connector.protocol
 
     def validate_instance_id(self, field):
         if not field.data:
@@ -87,6 +98,9 @@ class ConnectorForm(StepForm):
             config["timeout"] = self.timeout.data
         if self.retries.data in ("0", "1", "2"):
             config["retries"] = int(self.retries.data)
+        script = picker.reference(self.response_script.data) if self.takes_response_script else None
+        if script is not None:
+            config["response_script"] = script
         if self.instance is not None:
             config["instance_name"] = self.instance.name  # the canvas summary reads these names
         if self.endpoint_def is not None:

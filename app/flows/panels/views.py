@@ -10,13 +10,15 @@ from app import htmx
 from app.flows import drafts, mapping
 from app.flows.conditions import TYPES
 from app.flows.models import Flow
-from app.flows.panels import automap_draft, forms, loading, map_fields, preview
+from app.flows.panels import automap_draft, forms, loading, map_fields, preview, references
 from app.flows.panels.forms_conditions import DATE_TYPES, VALUE_HINTS, operator_choices
 from app.flows.panels.forms_map import catalogue_groups
 from app.flows.transforms import TRANSFORMS
 from app.tenancy import get_or_404, requires
 
 bp = Blueprint("flow_panels", __name__, url_prefix="/flows")
+# The transform macros render outside any view's context (imported macros), so they reach the options this way.
+bp.add_app_template_global(references.options, "transform_reference_options")
 PANEL = "flows/panels/panel.html"
 _PREFIX = re.compile(r"^[a-z_]+(?:-(?:\d+|__[a-z]__)-[a-z_]+)*-(?:\d+|__[a-z]__)$")
 

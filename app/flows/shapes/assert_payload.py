@@ -57,7 +57,11 @@ class AssertPayload(Shape):
             raise ShapeError(problems[0])
         expected = json.loads(ctx.config["expected"])
         bucket = ctx.bucket
-        actual = _data(bucket[0]) if len(bucket) == 1 else [_data(p) for p in bucket]
+        datas = []
+        for payload in bucket:
+            ctx.check_deadline()
+            datas.append(_data(payload))
+        actual = datas[0] if len(bucket) == 1 else datas
         result = diffing.diff(expected, actual, limit=MAX_DIFFERENCES)
         one = len(bucket) == 1
         what = "the payload" if one else f"the {len(bucket)} payloads (compared as a list)"

@@ -13,10 +13,15 @@ otherwise the input payloads pass through. A `response_script` (a deployed scrip
 every response after the endpoint's own post-request script, for this flow only (spec §2.2.1: codes 0-3,
 a changed body becomes the payload). The shape reaches the world through ctx.connectors (the run's
 ConnectorRuntime); it never touches the database itself.
+
+Protocol connectors (FTP, SFTP, database, AMQP) are called once per receive or per payload sent; a failure
+the protocol marks retryable (refused, dropped or timed-out connection) is tried again after the runtime's
+backoff, up to the step's (or the instance's) retries, every attempt one operation and one log line.
 """
 from __future__ import annotations
 
 import re
+import time
 
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
@@ -25,6 +30,7 @@ from app.i18n import N_
 
 WRAPPING = ("raw", "first")
 _CURLY_TOKEN = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}")
+_WHOLE_TOKEN = re.compile(r"\s*\{\{\s*([A-Za-z_][\w\-]*)\s*\}\}\s*")
 MAX_TIMEOUT = 600
 RUNTIME_MISSING = ("The connector runtime is not available: connector steps can only run inside a flow run "
                    "(the run did not hand its shapes a ConnectorRuntime).")
@@ -130,9 +136,13 @@ class Connector(Shape):
         except (ConnectorError, ProtocolError) as exc:
             raise ShapeError(str(exc)) from None
 
+    @staticmethod
+    def _scope(ctx: ShapeContext, payload: Payload | None) -> variables.Scope:
+        return variables.Scope(payload=payload.data if payload else None, meta=payload.meta if payload else {},
+                               flow_variables=ctx.flow_variables, now=ctx.now)
+
     def _variables(self, ctx: ShapeContext, endpoint: dict, payload: Payload | None) -> dict:
-        scope = variables.Scope(payload=payload.data if payload else None, meta=payload.meta if payload else {},
-                                flow_variables=ctx.flow_variables, now=ctx.now)
+        scope = self._scope(ctx, payload)
         values = {v["key"]: v.get("default") for v in endpoint.get("variables") or [] if v.get("default") is not None}
         for name, template in (ctx.config.get("variables") or {}).items():
             value = variables.resolve(template, scope, brackets=(variables.SQUARE,))
@@ -160,7 +170,8 @@ class Connector(Shape):
         for payload in (ctx.bucket if per_payload else [None]):
             values = self._variables(ctx, endpoint, payload)
             if instance.protocol:
-                out += [self._wrap(p, wrapping) for p in self._protocol_receive(ctx, instance, endpoint, values)]
+                out += [self._wrap(p, wrapping)
+                        for p in self._protocol_receive(ctx, instance, endpoint, values, payload, options)]
                 continue
             for page in runtime.http(instance).receive(endpoint, values, payload, options):
                 out.append(self._wrap(page, wrapping))
@@ -177,7 +188,7 @@ class Connector(Shape):
         for payload in ctx.bucket:
             values = self._variables(ctx, endpoint, payload)
             if instance.protocol:
-                result = self._protocol_send(ctx, instance, endpoint, values, payload)
+                result = self._protocol_send(ctx, instance, endpoint, values, payload, options)
             else:
                 result = http.send(endpoint, values, payload, options)
             out.append(self._wrap(result, wrapping) if save and result is not None else payload)
@@ -226,19 +237,76 @@ class Connector(Shape):
         settings.setdefault("timeout", instance.timeout_seconds)
         return settings
 
-    def _protocol_receive(self, ctx, instance, endpoint, values) -> Bucket:
-        protocol = self._protocol(instance)
+    def _step_sql(self, ctx, instance, endpoint: dict, payload: Payload | None) -> tuple[str, dict] | None:
+        """(SQL, parameters) when a database endpoint's query is one `{{variable}}`: the SQL is written in the
+        step (the catalog's SQL database connector). Each [[token]] in it becomes a bound parameter, so a
+        value from a payload or the flow is never pasted into the SQL."""
+        match = _WHOLE_TOKEN.fullmatch(str(endpoint.get("query") or "")) if instance.protocol == "database" else None
+        if not match:
+            return None
+        name = match.group(1)
+        template = (ctx.config.get("variables") or {}).get(name)
+        if template in (None, ""):
+            template = next((v.get("default") for v in endpoint.get("variables") or [] if v.get("key") == name), None)
+        if not isinstance(template, str) or not template.strip():
+            raise ShapeError(f"Endpoint '{endpoint.get('name')}' needs its SQL: write it in the step's '{name}'.")
+        scope = self._scope(ctx, payload)
+        sql, rest, params = "", template, {}
+        for n, ref in enumerate(variables.references(template, (variables.SQUARE,)), start=1):
+            before, _, rest = rest.partition(ref.raw)
+            sql += f"{before}:weft_value_{n}"
+            params[f"weft_value_{n}"] = variables.resolve(ref.raw, scope, brackets=(variables.SQUARE,))
+        return sql + rest, params
+
+    def _protocol_call(self, ctx, instance, operation: dict, options, call):
+        """call() with retries: a ProtocolError the protocol marks retryable is tried again after the runtime's
+        backoff (doubling), up to `options.retries` more times. Each failed attempt is one operation."""
+        from app.connectors.http import Backoff
+        from app.connectors.protocols import ProtocolError
+
+        runtime = ctx.connectors
+        attempts = 1 + max(0, int(options.retries or 0))
+        backoff = Backoff(getattr(runtime, "retry_delay", 1.0), getattr(runtime, "sleep", time.sleep))
+        label = f"{instance.connector_name} {operation.get('name') or operation.get('key') or 'call'}"
+        for attempt in range(1, attempts + 1):
+            try:
+                return call()
+            except ProtocolError as exc:
+                ctx.operations(1)  # the attempt reached out to the server: metered like an HTTP attempt
+                if not exc.retryable:
+                    raise
+                if attempt == attempts:
+                    if attempts == 1:
+                        raise
+                    raise ProtocolError(f"{exc} (gave up after {attempts} attempts)") from None
+                ctx.log("warning", f"{label} failed (attempt {attempt} of {attempts}): {exc} "
+                                   f"Retrying in {backoff.delay:g} s.")
+                ctx.check_deadline()
+                backoff.wait()
+        raise AssertionError("unreachable")
+
+    def _prepare(self, ctx, instance, endpoint, values, payload) -> tuple:
+        """(protocol, operation, variables, settings, credentials) for one protocol call."""
         operation = self._operation(instance, endpoint, values)
-        out = list(protocol.receive(self._settings(ctx, instance), self._credentials(instance), operation, values))
+        step_sql = self._step_sql(ctx, instance, endpoint, payload)
+        if step_sql:
+            operation["query"], values = step_sql[0], {**values, **step_sql[1]}
+        return (self._protocol(instance), operation, values, self._settings(ctx, instance),
+                self._credentials(instance))
+
+    def _protocol_receive(self, ctx, instance, endpoint, values, payload, options) -> Bucket:
+        protocol, operation, values, settings, credentials = self._prepare(ctx, instance, endpoint, values, payload)
+        out = self._protocol_call(ctx, instance, operation, options,
+                                  lambda: list(protocol.receive(settings, credentials, operation, values)))
         ctx.operations(max(1, len(out)))
         ctx.log("info", f"{instance.connector_name} {operation.get('name', 'receive')}: {len(out)} item"
                         f"{'s' if len(out) != 1 else ''} received.")
         return out
 
-    def _protocol_send(self, ctx, instance, endpoint, values, payload) -> Payload | None:
-        protocol = self._protocol(instance)
-        operation = self._operation(instance, endpoint, values)
+    def _protocol_send(self, ctx, instance, endpoint, values, payload, options) -> Payload | None:
+        protocol, operation, values, settings, credentials = self._prepare(ctx, instance, endpoint, values, payload)
+        result = self._protocol_call(ctx, instance, operation, options,
+                                     lambda: protocol.send(settings, credentials, operation, payload, values))
         ctx.operations(1)
-        result = protocol.send(self._settings(ctx, instance), self._credentials(instance), operation, payload, values)
         ctx.log("info", f"{instance.connector_name} {operation.get('name', 'send')}: sent {payload.size:,} bytes.")
         return result

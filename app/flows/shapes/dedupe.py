@@ -73,6 +73,7 @@ class Dedupe(Shape):
         plan: list[tuple[Payload, list, bool]] = []  # (payload, [(record, value|None)], was a list)
         values: list[str] = []
         for number, payload in enumerate(ctx.bucket, start=1):
+            ctx.check_deadline()
             if payload.format != "json":
                 raise ShapeError(f"De-dupe reads JSON payloads only; payload {number} is {payload.format.upper()}.")
             is_list = isinstance(payload.data, list)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from app.flows import condition_config, variables
 from app.flows.conditions import ConditionError, compile_conditions, filter_records
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
-from app.flows.shapes.base import Shape
+from app.flows.shapes.base import Shape, read_structured, with_records
 from app.i18n import N_
 
 SETTINGS = ("conditions", "logic", "keep_matching", "source")  # source: schema helper for the field picker
@@ -61,10 +61,10 @@ class Filter(Shape):
         seen = removed = emptied = 0
         for number, payload in enumerate(ctx.bucket, start=1):
             ctx.check_deadline()
-            if payload.format != "json":
-                raise ShapeError(f"Filter needs JSON payloads; payload {number} is {payload.format.upper()}.")
-            resolver.use(payload)
-            data = payload.data
+            source = read_structured(payload, number, "Filter")
+            data = source.data
+            # Tokens in a condition read the data, so an XML or CSV payload is seen parsed.
+            resolver.use(payload if data is payload.data else Payload(data=data, meta=payload.meta))
             try:
                 if isinstance(data, list):
                     kept = filter_records(data, predicate, keep)
@@ -73,9 +73,9 @@ class Filter(Shape):
                     if not kept:
                         emptied += 1
                     elif len(kept) == len(data):
-                        out.append(payload)
+                        out.append(payload)  # untouched, in its own format
                     else:
-                        out.append(Payload(data=kept, format="json", meta=dict(payload.meta)))
+                        out.append(with_records(payload, source, kept))
                 else:  # an object (or scalar) payload is one record: kept or removed whole
                     seen += 1
                     if bool(predicate(data)) is keep:

@@ -2,42 +2,16 @@
 (docs/shapes.md#flow-control, docs/flow-control.md)."""
 from __future__ import annotations
 
-from typing import Any
-
 from app.flows import formats
 from app.flows.batching import BatchError, batch
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.paths import STAR, PathError, parse_path
-from app.flows.shapes.base import Shape
+from app.flows.shapes.base import Shape, read_structured
 from app.i18n import N_
 
 FORMATS = ("auto", "json", "xml", "csv")  # plain text has no records to batch
 SETTINGS = ("level", "size", "format", "wrap_single", "source")  # source: schema helper for the level picker
 DEFAULT_SIZE = 100
-
-
-def _read(payload: Payload, wanted: str, number: int) -> tuple[Any, str, str]:
-    """(parsed data, format to write the batches in, CSV delimiter) for one payload."""
-    if payload.format == "json":
-        return payload.data, "json", ","
-    raw = payload.data
-    if not isinstance(raw, (str, bytes)):
-        raise ShapeError(f"Payload {number} ({payload.format.upper()}) holds no text to read.")
-    fmt = wanted
-    if fmt == "auto":
-        fmt = payload.format if payload.format in ("xml", "csv") else formats.detect(raw)
-    if fmt == "text":
-        raise ShapeError(f"Payload {number} reads as plain text, which has no records to batch; set the payload "
-                         "format to JSON, XML or CSV if it is one of those.")
-    try:
-        data = formats.parse(raw, fmt)
-    except formats.FormatError as exc:
-        raise ShapeError(f"Payload {number} could not be read as {fmt.upper()}: {exc}") from exc
-    delimiter = ","
-    if fmt == "csv":
-        text = raw.decode("utf-8-sig", errors="replace") if isinstance(raw, bytes) else raw
-        delimiter = formats.sniff_delimiter(text)
-    return data, fmt, delimiter
 
 
 class FlowControl(Shape):
@@ -90,7 +64,9 @@ class FlowControl(Shape):
         out: Bucket = []
         for number, payload in enumerate(ctx.bucket, start=1):
             ctx.check_deadline()
-            data, fmt, delimiter = _read(payload, wanted, number)
+            data, fmt, delimiter = read_structured(payload, number, "Flow control", wanted, plain_text=(
+                f"Payload {number} reads as plain text, which has no records to batch; set the payload format to "
+                "JSON, XML or CSV if it is one of those."))
             try:
                 batches = batch(data, level=level, size=size, wrap_single=wrap)
             except BatchError as exc:

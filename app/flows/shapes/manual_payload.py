@@ -37,6 +37,7 @@ class ManualPayload(Shape):
         return f"{config.get('format', 'json').upper()}, {len(config.get('body', '')):,} characters"
 
     def execute(self, ctx: ShapeContext) -> Bucket:
+        ctx.check_deadline()
         fmt = ctx.config.get("format", "json")
         body = ctx.config.get("body", "")
         data = json.loads(body) if fmt == "json" and body.strip() else body

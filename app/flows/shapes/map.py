@@ -1,4 +1,6 @@
-"""Map: rebuilds each payload from mapping rules (source path -> target path, with transforms)."""
+"""Map: rebuilds each payload from mapping rules (source path -> target path, with transforms).
+
+Reads JSON, XML and CSV payloads; always writes JSON (docs/shapes.md#map)."""
 from __future__ import annotations
 
 import functools
@@ -6,7 +8,7 @@ import json
 
 from app.flows import mapping
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
-from app.flows.shapes.base import Shape
+from app.flows.shapes.base import Shape, read_structured
 from app.flows.transforms import TransformContext, TransformError
 from app.i18n import N_
 
@@ -42,12 +44,13 @@ class Map(Shape):
                                 cache_get=getattr(ctx.caches, "lookup", None),
                                 run_script=ctx.scripts.field_hook(ctx.flow_variables) if ctx.scripts else None)
         out: Bucket = []
-        for payload in ctx.bucket:
-            if payload.format != "json":
-                raise ShapeError(f"Map needs JSON payloads; this one is {payload.format.upper()}.")
+        for number, payload in enumerate(ctx.bucket, start=1):
+            ctx.check_deadline()
+            # XML and CSV are read into data; the map's output is always JSON (docs/shapes.md#map).
+            source = payload.data if payload.format == "json" else read_structured(payload, number, "Map").data
             tctx.meta = payload.meta
             try:
-                data = compiled.apply(payload.data, tctx)
+                data = compiled.apply(source, tctx)
             except TransformError as exc:
                 raise ShapeError(str(exc)) from exc
             out.append(Payload(data=data, format="json", meta=dict(payload.meta)))

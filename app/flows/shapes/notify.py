@@ -96,6 +96,7 @@ class Notify(Shape):
             return ctx.bucket
         messages: dict[str, int] = {}  # message -> how many payloads produced it, in first-seen order
         for payload in ctx.bucket:
+            ctx.check_deadline()
             message = render(ctx.config["template"], ctx, payload)
             messages[message] = messages.get(message, 0) + 1
         for message, count in messages.items():

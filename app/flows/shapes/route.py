@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from app.flows import condition_config, variables
 from app.flows.conditions import ConditionError, compile_conditions, route_split
 from app.flows.context import Bucket, Fork, Payload, ShapeContext, ShapeError
-from app.flows.shapes.base import Shape
+from app.flows.shapes.base import Shape, read_structured, with_records
 from app.i18n import N_
 
 METHODS = {"all": "Follow all matching routes", "first": "Follow first matching route only"}
@@ -93,10 +93,10 @@ class Route(Shape):
         seen = dropped = 0
         for number, payload in enumerate(ctx.bucket, start=1):
             ctx.check_deadline()
-            if payload.format != "json":
-                raise ShapeError(f"Route needs JSON payloads; payload {number} is {payload.format.upper()}.")
-            resolver.use(payload)
-            data = payload.data
+            source = read_structured(payload, number, "Route")
+            data = source.data
+            # Tokens in a condition read the data, so an XML or CSV payload is seen parsed.
+            resolver.use(payload if data is payload.data else Payload(data=data, meta=payload.meta))
             records = data if isinstance(data, list) else [data]
             try:
                 outs, unmatched = route_split(records, predicates, method)
@@ -110,9 +110,10 @@ class Route(Shape):
                 counts[index] += len(matched)
                 # Each route gets its own Payload (and meta), so a route changing meta leaves the others alone.
                 if not isinstance(data, list) or len(matched) == len(data):
-                    buckets[index].append(payload.with_meta(dict(payload.meta)))  # the whole payload goes this way
+                    # The whole payload goes this way, untouched and in its own format.
+                    buckets[index].append(payload.with_meta(dict(payload.meta)))
                 else:
-                    buckets[index].append(Payload(data=matched, format="json", meta=dict(payload.meta)))
+                    buckets[index].append(with_records(payload, source, matched))
 
         parts = [f"{_route_name(path, n)!r} {_plural(counts[n - 1], 'record')}"
                  for n, path in enumerate(ctx.paths, start=1)]

@@ -79,6 +79,7 @@ class SetVariables(Shape):
         meta_entries = [(e["key"].strip(), e.get("value", "")) for e in _entries(ctx.config, "meta")]
         out: Bucket = []
         for payload in ctx.bucket or [None]:
+            ctx.check_deadline()
             for name, value in flow_entries:
                 # One dict shared by the run: the engine handed it to every step's context.
                 ctx.flow_variables[name] = ctx.resolve(value, payload)

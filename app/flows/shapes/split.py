@@ -2,13 +2,34 @@
 (docs/shapes.md#split)."""
 from __future__ import annotations
 
+from typing import Any
+
+from app.flows import formats
 from app.flows.batching import SplitError, split
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.paths import PathError, parse_path
-from app.flows.shapes.base import Shape
+from app.flows.shapes.base import Shape, read_structured
 from app.i18n import N_
 
 SETTINGS = ("level", "wrapper_key", "source")  # source: schema helper for the path picker
+
+
+def _is_row(value: Any) -> bool:
+    return isinstance(value, dict) and not any(isinstance(v, (dict, list)) for v in value.values())
+
+
+def _as_rows(data: Any) -> bool:
+    """Whether split output from a CSV payload can be CSV again: one flat object or a list of them."""
+    return _is_row(data) or (isinstance(data, list) and bool(data) and all(_is_row(r) for r in data))
+
+
+def _output(data: Any, source: formats.Structured, meta: dict) -> Payload:
+    # CSV rows stay CSV. XML becomes JSON: the split part loses its element name and the namespace
+    # declarations of its ancestors, so writing it back as XML would not be the document's own XML.
+    if source.format == "csv" and _as_rows(data):
+        body = formats.dump(data, "csv", delimiter=source.delimiter).decode("utf-8")
+        return Payload(data=body, format="csv", meta=dict(meta))
+    return Payload(data=data, format="json", meta=dict(meta))
 
 
 class Split(Shape):
@@ -45,11 +66,10 @@ class Split(Shape):
         out: Bucket = []
         for number, payload in enumerate(ctx.bucket, start=1):
             ctx.check_deadline()
-            if payload.format != "json":
-                raise ShapeError(f"Split needs JSON payloads; payload {number} is {payload.format.upper()}.")
+            source = read_structured(payload, number, "Split")
             try:
-                (data,) = split(payload.data, level=level, wrapper_key=wrapper)
+                (data,) = split(source.data, level=level, wrapper_key=wrapper)
             except SplitError as exc:
                 raise ShapeError(f"Payload {number}: {exc}") from exc
-            out.append(Payload(data=data, format="json", meta=dict(payload.meta)))
+            out.append(_output(data, source, payload.meta))
         return out

@@ -16,7 +16,7 @@ class TryCatch(Shape):
     type = "try_catch"
     label = N_("Try/catch")
     icon = "bi-shield-exclamation"
-    group = "advanced"
+    group = "standard"  # the spec lists Try/Catch with the standard shapes (§2.21)
     help = N_("Send payloads that fail to a catch path instead of failing the whole run.")
     retries = 0
 

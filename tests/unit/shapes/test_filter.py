@@ -131,9 +131,64 @@ def test_dynamic_dates_use_the_engines_now():
     assert ids(run(config, [Payload(records)])[0]) == [[1]]
 
 
-def test_non_json_payloads_fail_clearly():
-    with pytest.raises(ShapeError, match="Filter needs JSON payloads; payload 1 is CSV"):
-        run({"conditions": [cond("a", "is_empty")]}, [Payload("a,b\n1,2", format="csv")])
+# --- XML and CSV payloads: conditions read the parsed data, payloads keep their format ----------------
+
+ORDERS_XML = """<?xml version="1.0"?>
+<orders xmlns:sh="urn:shop" sh:channel="web">
+  <order id="1" status="paid"><sh:customer>Zoë</sh:customer><line sku="A"/><line sku="B"/></order>
+  <order id="2" status="pending"><sh:customer>Bob</sh:customer></order>
+</orders>"""
+
+
+def test_an_xml_document_is_one_record_kept_or_removed_untouched():
+    bucket = [Payload(ORDERS_XML, format="xml", meta={"n": 1})]
+    paid = {"conditions": [cond("orders.order.*.@status", "equals", value="paid")]}
+    [kept], _ = run(paid, bucket)
+    assert kept is bucket[0] and kept.data == ORDERS_XML and kept.format == "xml"  # the original text goes on
+    assert run({"conditions": [cond("orders.@sh:channel", "equals", value="web")]}, bucket)[0] == [bucket[0]]
+    assert run({"conditions": [cond("orders.@sh:channel", "equals", value="shop")]}, bucket)[0] == []
+    by_repeated = {"conditions": [cond("orders.order.*.line.*.@sku", "equals", value="B")]}
+    assert run(by_repeated, bucket)[0] == [bucket[0]]
+    by_unicode = {"conditions": [cond("orders.order.*.sh:customer", "equals", value="Zoë")], "keep_matching": False}
+    assert run(by_unicode, bucket)[0] == []
+
+
+CSV = 'id;name;note\n1;Zoë;"says ""hi""; twice"\n2;Ünal;plain\n3;Zoë;"two\nlines"\n'
+
+
+def test_csv_rows_are_filtered_and_stay_csv_with_the_header_and_delimiter():
+    source = Payload(CSV, format="csv", meta={"file": "c.csv"})
+    [out], log = run({"conditions": [cond("name", "equals", value="Zoë")]}, [source])
+    assert out.format == "csv" and out.meta == {"file": "c.csv"} and out.meta is not source.meta
+    assert out.data == 'id;name;note\r\n1;Zoë;"says ""hi""; twice"\r\n3;Zoë;"two\nlines"\r\n'
+    assert log[-1][1] == "Filter removed 1 record of 3."
+
+
+def test_a_csv_that_keeps_every_row_passes_untouched():
+    source = Payload(CSV, format="csv")
+    out, _ = run({"conditions": [cond("id", "is_not_empty")]}, [source])
+    assert out == [source] and out[0].data is CSV
+
+
+def test_an_empty_csv_has_no_records_and_is_dropped():
+    out, log = run({"conditions": [cond("id", "is_not_empty")]}, [Payload("id,name\n", format="csv")])
+    assert out == [] and "1 payload left with no records was dropped" in log[-1][1]
+
+
+def test_variables_in_conditions_read_the_parsed_payload():
+    config = {"conditions": [cond("name", "equals", value="[[payload.0.name]]")]}
+    [out], _ = run(config, [Payload(CSV, format="csv")])
+    assert out.data.count("Zoë") == 2 and "Ünal" not in out.data
+
+
+def test_payloads_that_cannot_be_read_fail_clearly():
+    config = {"conditions": [cond("a", "is_empty")]}
+    with pytest.raises(ShapeError, match=r"^Filter needs JSON payloads \(or XML or CSV\); payload 2 is plain text\.$"):
+        run(config, [Payload([{"a": ""}]), Payload("hello there", format="text")])
+    with pytest.raises(ShapeError, match=r"^Payload 1 could not be read as XML: Invalid XML at line 2"):
+        run(config, [Payload("<a>\n<b></a>", format="xml")])
+    with pytest.raises(ShapeError, match=r"^Payload 1 could not be read as CSV: Invalid CSV at line 3"):
+        run(config, [Payload("a,b\n1,2\n3,4,5\n", format="csv")])
 
 
 # --- variables ---------------------------------------------------------------------------------------

@@ -122,8 +122,12 @@ def test_or_logic_and_variables_inside_a_route():
 
 
 def test_routing_errors_are_clear():
-    with pytest.raises(ShapeError, match="Route needs JSON payloads; payload 1 is TEXT"):
+    with pytest.raises(ShapeError, match=r"^Route needs JSON payloads \(or XML or CSV\); payload 1 is plain text\.$"):
         run("all", [path("EU", EUROPE), path("B")], [Payload("hello", format="text")])
+    with pytest.raises(ShapeError, match=r"^Payload 1 could not be read as XML: Invalid XML at line 3"):
+        run("all", [path("EU", EUROPE), path("B")], [Payload("<a>\n<b/>\n<c></a>", format="xml")])
+    with pytest.raises(ShapeError, match=r"^Payload 2 could not be read as CSV: Invalid CSV at line 2"):
+        run("all", [path("EU", EUROPE), path("B")], [Payload(ORDERS), Payload("a,b\n1,2,3\n", format="csv")])
     with pytest.raises(ShapeError, match="Route 'EU': the conditions are not valid"):
         run("all", [path("EU", cond("total", ">", "number", "x")), path("B")], [Payload(ORDERS)])
     with pytest.raises(ShapeError, match="no routes"):
@@ -179,3 +183,37 @@ def test_a_failing_route_fails_the_run_after_the_other_routes_ran():
     result, log = _engine_run(_route_step("all", [failing, fine]), [Payload(ORDERS)])
     assert result.status == "failure" and "Map needs JSON payloads" in result.error
     assert any(entry[2] == "m2" and "finished" in entry[1] for entry in log)  # routes run in parallel: both ran
+
+
+# --- XML and CSV payloads: conditions read the parsed data, payloads keep their format ------------------
+
+ORDER_XML = """<order xmlns:sh="urn:shop" id="7"><sh:country>FR</sh:country><total>500</total>
+  <line sku="A"/><line sku="B"/></order>"""
+ORDERS_CSV = 'id,country,total,note\n1,FR,500,"Zoë, ""VIP"""\n2,GB,20,\n3,DE,900,Ünal\n4,US,10,\n'
+
+
+def test_an_xml_document_goes_down_its_routes_untouched():
+    xml = Payload(ORDER_XML, format="xml", meta={"n": 1})
+    routes = [path("EU", cond("order.sh:country", "one_of", value="FR,DE")),
+              path("Big", cond("order.total", ">=", "number", "100")),
+              path("Two lines", cond("order.line.1.@sku", "equals", value="B")),
+              path("Seven", cond("order.@id", "equals", value="8"))]
+    fork, _ = run("all", routes, [xml])
+    assert [[(p.format, p.data) for p in b] if b else None for b in fork.buckets] == [
+        [("xml", ORDER_XML)], [("xml", ORDER_XML)], [("xml", ORDER_XML)], None]
+    assert fork.buckets[0][0].meta == {"n": 1} and fork.buckets[0][0].meta is not xml.meta
+
+
+def test_csv_rows_are_routed_as_csv_with_their_header():
+    source = Payload(ORDERS_CSV, format="csv")
+    fork, log = run("all", [path("EU", EUROPE), path("Everything")], [source])
+    [eu], [everything] = fork.buckets
+    assert eu.format == "csv"
+    assert eu.data == 'id,country,total,note\r\n1,FR,500,"Zoë, ""VIP"""\r\n2,GB,20,\r\n3,DE,900,Ünal\r\n'
+    assert everything.data is ORDERS_CSV  # every row matched: the payload goes on as it came
+    assert log[-1][1] == "Route (follow all matching routes): 'EU' 3 records, 'Everything' 4 records."
+
+
+def test_an_empty_csv_starts_no_route():
+    fork, _ = run("all", [path("EU", EUROPE), path("Big", BIG)], [Payload("id,country\n", format="csv")])
+    assert fork.buckets == [None, None]

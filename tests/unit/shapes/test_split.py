@@ -61,8 +61,12 @@ def test_a_name_does_not_cross_an_array_and_the_error_says_how_to_write_it():
 def test_errors_name_the_payload():
     with pytest.raises(ShapeError, match="Payload 2: split level 'customer.phone': nothing at that path"):
         run({"level": "customer.phone"}, [Payload({"customer": {"phone": 1}}), Payload(CUSTOMER)])
-    with pytest.raises(ShapeError, match="Split needs JSON payloads; payload 1 is XML"):
-        run({"level": "a"}, [Payload("<a/>", format="xml")])
+    with pytest.raises(ShapeError, match=r"^Split needs JSON payloads \(or XML or CSV\); payload 1 is plain text\.$"):
+        run({"level": "a"}, [Payload("just words", format="text")])
+    with pytest.raises(ShapeError, match=r"^Payload 1 could not be read as XML: Invalid XML at line 2"):
+        run({"level": "a"}, [Payload("<a>\n<b></a>", format="xml")])
+    with pytest.raises(ShapeError, match=r"^Payload 1 could not be read as CSV: Invalid CSV at line 2"):
+        run({"level": "a"}, [Payload('a,b\n"1,2\n', format="csv")])
 
 
 def test_through_the_engine_then_a_filter():
@@ -75,3 +79,43 @@ def test_through_the_engine_then_a_filter():
     assert [p.data for p in result.bucket] == [[{"city": "York"}]]
     split_out = next(entry[3] for entry in log if entry[2] == "s" and entry[3] is not None)
     assert [p.data for p in split_out] == [[{"city": "Leeds"}, {"city": "York"}]]
+
+
+# --- XML and CSV payloads ---------------------------------------------------------------------------
+
+ORDER_XML = """<?xml version="1.0"?>
+<sh:order xmlns:sh="urn:shop" id="7">
+  <sh:customer vip="yes"><name>Zoë</name></sh:customer>
+  <line sku="A">2</line><line sku="B">5</line>
+</sh:order>"""
+
+
+def test_xml_is_split_into_json():
+    xml = Payload(ORDER_XML, format="xml", meta={"file": "o.xml"})
+    [lines] = run({"level": "sh:order.line"}, [xml])
+    assert (lines.format, lines.data, lines.meta) == (
+        "json", [{"@sku": "A", "#text": "2"}, {"@sku": "B", "#text": "5"}], {"file": "o.xml"})
+    [customer] = run({"level": "sh:order.sh:customer", "wrapper_key": "customer"}, [xml])
+    assert (customer.format, customer.data) == ("json", {"customer": {"@vip": "yes", "name": "Zoë"}})
+    [skus] = run({"level": "sh:order.line.*.@sku"}, [xml])
+    assert skus.data == ["A", "B"]
+
+
+CSV = 'id;name;note\n1;Zoë;"says ""hi""; twice"\n2;Ünal;"two\nlines"\n'
+
+
+def test_csv_rows_stay_csv_with_their_header_and_delimiter():
+    [row] = run({"level": "1"}, [Payload(CSV, format="csv", meta={"file": "c.csv"})])
+    assert (row.format, row.data, row.meta) == ("csv", 'id;name;note\r\n2;Ünal;"two\nlines"\r\n', {"file": "c.csv"})
+    [rows] = run({"level": "*"}, [Payload(CSV, format="csv")])
+    assert rows.format == "csv"
+    assert rows.data == 'id;name;note\r\n1;Zoë;"says ""hi""; twice"\r\n2;Ünal;"two\nlines"\r\n'
+
+
+def test_csv_values_that_are_not_rows_become_json():
+    [names] = run({"level": "*.name"}, [Payload(CSV, format="csv")])
+    assert (names.format, names.data) == ("json", ["Zoë", "Ünal"])
+    [wrapped] = run({"level": "0", "wrapper_key": "first"}, [Payload(CSV, format="csv")])
+    assert (wrapped.format, wrapped.data) == ("json", {"first": {"id": "1", "name": "Zoë", "note": 'says "hi"; twice'}})
+    [empty] = run({"level": "*"}, [Payload("id,name\n", format="csv")])
+    assert (empty.format, empty.data) == ("json", [])

@@ -16,6 +16,7 @@ import importlib
 import logging
 import sys
 import threading
+import time
 import traceback
 
 from rq import SimpleWorker
@@ -31,10 +32,25 @@ from app.runs import recovery
 
 log = logging.getLogger("weft.worker")
 RUN_JOB_PREFIX = "run-"
+HEARTBEAT_SECONDS = 5
 
 
 class AppWorker(SimpleWorker):
     flask_app = None
+    _beat_at = 0.0
+
+    def heartbeat(self, timeout=None, pipeline=None):
+        # RQ beats three or four times per job; one beat every few seconds keeps the worker listed just
+        # as well (its key lives worker_ttl + 60 s) for a fraction of the Redis round trips.
+        if timeout is None and pipeline is None and time.monotonic() - self._beat_at < HEARTBEAT_SECONDS:
+            return
+        self._beat_at = time.monotonic()
+        super().heartbeat(timeout, pipeline)
+
+    def set_state(self, state, pipeline=None):
+        if pipeline is None and state == self._state:
+            return  # already written (the run path sets idle in its closing pipeline)
+        super().set_state(state, pipeline)
 
     def execute_job(self, job, queue):
         if job.id.startswith(RUN_JOB_PREFIX) and job.id[len(RUN_JOB_PREFIX):].isdigit():

@@ -57,7 +57,7 @@ def _company(name: str, **fields) -> Company:
 
 
 def _user(company: Company, email: str, name: str, role: str) -> User:
-    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    user = db.session.execute(select(User).where(User.email == email, User.deleted_at.is_(None))).scalar_one_or_none()
     return user or create_user(company, email, name, role, DEMO_PASSWORD)
 
 

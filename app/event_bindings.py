@@ -23,8 +23,8 @@ from urllib.parse import quote, urlsplit
 from sqlalchemy import select
 
 from app.connectors.protocols import amqp
+from app.connectors.protocols.base import flag
 from app.extensions import db
-from app.flows.condition_values import as_bool
 from app.flows.models import Flow, FlowVersion
 
 log = logging.getLogger("app.events")  # the listener process logs under one name
@@ -84,8 +84,7 @@ def _broker_url(instance) -> tuple[str, bool]:
                 **instance.variables}
     user, password = str(credentials.get("username") or ""), str(credentials.get("password") or "")
     auth = f"{quote(user, safe='')}:{quote(password, safe='')}@" if user else ""
-    verify = as_bool(settings.get("tls_verify"))
-    verify = True if verify is None else verify
+    verify = flag(settings.get("tls_verify"), True)
     url = str(settings.get("url") or "").strip()
     if url:
         parts = urlsplit(url)
@@ -98,7 +97,7 @@ def _broker_url(instance) -> tuple[str, bool]:
     host = str(settings.get("host") or "").strip()
     if not host:
         raise ValueError(f"connector instance '{instance.name}' has no host (or URL) set")
-    tls = bool(as_bool(settings.get("tls")))
+    tls = flag(settings.get("tls"))
     try:
         port = int(settings.get("port") or (5671 if tls else 5672))
     except (TypeError, ValueError):
@@ -162,7 +161,7 @@ def parse_trigger(flow_id: int, company_id: int, trigger: dict) -> Binding:
     prefetch = max(batch_size, min(prefetch, MAX_PREFETCH))
     return Binding(flow_id=flow_id, company_id=company_id, url=url, queue=queue, batch_size=batch_size,
                    prefetch=prefetch, batch_wait=max(MIN_WAIT, min(batch_wait, MAX_WAIT)),
-                   declare=bool(as_bool(config.get("declare"))), tls_verify=tls_verify, instance_id=instance_id)
+                   declare=flag(config.get("declare")), tls_verify=tls_verify, instance_id=instance_id)
 
 
 def listening_flows() -> dict[int, Binding]:

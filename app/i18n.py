@@ -17,9 +17,7 @@ DEFAULT = "en"
 babel = Babel()
 
 
-def N_(text: str) -> str:
-    """Marks a constant for extraction (pybabel's default N_ keyword); it is translated where it is shown."""
-    return text
+from app.markers import N_  # noqa: E402,F401  (re-exported: views import it from here)
 
 
 def select_locale() -> str | None:

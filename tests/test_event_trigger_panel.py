@@ -280,3 +280,23 @@ def test_another_companys_instance_and_flow_are_refused(app, client, login):
                        data=form(their_instance)).status_code == 404
     assert client.post(f"/flows/{their_flow}/triggers/event/delete", headers=HX).status_code == 404
     assert drafts_trigger(app, their_flow) == HOURLY["trigger"]
+
+
+def test_copying_a_flow_to_another_company_points_its_listener_at_that_companys_instance(app):
+    from app.flows import copying
+
+    with app.app_context():
+        source, target, bare = (factories.company(n) for n in ("Source", "Target", "Bare"))
+        ids = source.id, target.id, bare.id
+    theirs = make_instance(app, ids[0], "Broker")
+    ours = make_instance(app, ids[1], "Broker")
+    definition = {"trigger": {"type": "event", "config": {"instance_id": theirs, "queue": "orders"}},
+                  "steps": [STEP]}
+    with app.app_context():
+        copied = copying.rebase(definition, ids[0], ids[1])
+        assert copied.definition["trigger"]["config"] == {"instance_id": ours, "queue": "orders"}
+        assert copied.cleared == []
+        cleared = copying.rebase(definition, ids[0], ids[2])  # no such instance there: cleared, and said so
+        assert cleared.definition["trigger"]["config"] == {"queue": "orders"}
+        assert cleared.cleared == ["Trigger (event listener): connector instance “Broker” of RabbitMQ"]
+    assert definition["trigger"]["config"]["instance_id"] == theirs  # the source is untouched

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, load_only
 
 from app.api import ratelimit
 from app.api.models import CONTENT_TYPES, CallbackTrigger, WebhookTrigger
@@ -129,17 +130,19 @@ def read_payload(inbound: Inbound) -> tuple[str | None, str]:
 def _find(model, company_id: int, ident: int, signature: str | None):
     # Cross-tenant by nature: the caller is not signed in. The URL names the company and the row, and
     # the signature is the credential, so this lookup cannot go through tenancy.scoped().
-    row = db.session.execute(
-        select(model).where(model.company_id == company_id, model.id == ident)).scalar_one_or_none()
+    row = db.session.execute(select(model).options(joinedload(model.flow))  # the flow is needed next
+                             .where(model.company_id == company_id, model.id == ident)).scalar_one_or_none()
     if row is None or not row.signature_matches(signature):
         return None
     return row
 
 
 def _deployed_version(flow_id: int) -> FlowVersion | None:
-    # One small query instead of loading every version of the flow through flow.versions.
-    return db.session.execute(select(FlowVersion).where(
-        FlowVersion.flow_id == flow_id, FlowVersion.status == "deployed")).scalars().first()
+    # One small query instead of loading every version of the flow through flow.versions; the run
+    # needs only its id (the worker reads the definition), so the definition is not parsed here.
+    return db.session.execute(select(FlowVersion).options(load_only(FlowVersion.id, FlowVersion.number))
+                              .where(FlowVersion.flow_id == flow_id, FlowVersion.status == "deployed")
+                              ).scalars().first()
 
 
 def _not_runnable(flow: Flow, version: FlowVersion | None, what: str) -> str | None:
@@ -207,8 +210,8 @@ def receive_webhook(company_id: int, webhook_id: int, signature: str | None, inb
     if isinstance(accepted, Answer):
         return accepted
     try:
-        run = run_services.start_run(hook.flow, trigger="webhook", payload=accepted.payload, fmt=accepted.fmt,
-                                     version=accepted.version, max_chars=None)
+        run = run_services.start_inbound_run(hook.flow, accepted.version.id, "webhook", accepted.payload,
+                                             accepted.fmt, company_allowance=tier.concurrency)
     except run_services.RunError as exc:
         return _error(422, str(exc))
     count_operation(hook.company_id, hook.flow_id, "webhook")
@@ -244,8 +247,8 @@ def receive_callback(company_id: int, callback_id: int, signature: str | None, i
         return accepted
     timeout = hook.timeout_seconds
     try:
-        run = run_services.start_run(hook.flow, trigger="callback", payload=accepted.payload, fmt=accepted.fmt,
-                                     version=accepted.version, queue="callbacks", max_chars=None)
+        run = run_services.start_inbound_run(hook.flow, accepted.version.id, "callback", accepted.payload,
+                                             accepted.fmt, queue="callbacks")
     except run_services.RunError as exc:
         return _error(422, str(exc))
     count_operation(hook.company_id, hook.flow_id, "callback")

@@ -72,7 +72,9 @@ class DedupeService:
     def claim(self, pool: DataPool, values: list[str], entity_type: str | None = None) -> set[str]:
         """Record values; returns those that were new (inserted by this call). Commits per batch."""
         fresh: set[str] = set()
-        unique = list(dict.fromkeys(v[:POOL_VALUE_MAX] for v in values))
+        # Sorted, so every run takes the unique index's row locks in the same order: two runs offering the same
+        # values in different orders would otherwise deadlock on PostgreSQL (and one would fail).
+        unique = sorted(set(v[:POOL_VALUE_MAX] for v in values))
         now = utcnow()
         for start in range(0, len(unique), BATCH):
             rows = [{"company_id": self.company_id, "pool_id": pool.id, "value": v, "entity_type": entity_type,

@@ -88,13 +88,14 @@ class VariablesForm(RowsForm):
 
 # -- step 3: authentication methods --------------------------------------------------------------------
 class AuthMethodForm(RowsForm):
-    ROW_LISTS = ("variables", "headers", "query")
+    ROW_LISTS = ("variables", "headers", "query", "body")
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the method a name, e.g. 'API key'.")),
                                            Length(max=120)])
     type = SelectField(_l("Authentication type"), choices=[])
     variables = FieldList(FormField(AuthVariableRow), min_entries=0)
     headers = FieldList(FormField(PairRow), min_entries=0)
     query = FieldList(FormField(PairRow), min_entries=0)
+    body = FieldList(FormField(PairRow), min_entries=0)
     pre_request_script = picker.script_field(
         _l("Pre-request script"), _l("Runs on the method's own token or login request (OAuth 2, SOAP login); with "
                                      "other types, on every request before the credentials are added."))
@@ -108,6 +109,7 @@ class AuthMethodForm(RowsForm):
         self._check_variables("variables")
         self._check_pairs("headers")
         self._check_pairs("query")
+        self._check_pairs("body")
         _check_settings(self.settings, self.auth_fields)
         return ok and self.rows_valid() and not self.settings.errors
 
@@ -116,7 +118,7 @@ class AuthMethodForm(RowsForm):
                 "settings": settings_data(self.settings, self.auth_fields),
                 "variables": self.variables_data("variables", secrets=True),
                 "headers": self.pairs_data("headers"), "query": self.pairs_data("query"),
-                **scripts_data(self)}
+                "body": self.pairs_data("body"), **scripts_data(self)}
 
 
 SCRIPT_KEYS = ("pre_request_script", "post_request_script")
@@ -144,6 +146,7 @@ def auth_method_form(kind: str, type_choices: list[tuple[str, str]], method: dic
                           "settings": settings_rows(fields, method.get("settings")),
                           "variables": variable_rows(method.get("variables")),
                           "headers": pair_rows(method.get("headers")), "query": pair_rows(method.get("query")),
+                          "body": pair_rows(method.get("body")),
                           **{key: picker.stored(method.get(key)) for key in SCRIPT_KEYS}}
     form = cls(**kwargs)
     form.type.choices = choices(type_choices)
@@ -160,7 +163,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class EndpointForm(RowsForm):
-    ROW_LISTS = ("variables", "query", "headers")
+    ROW_LISTS = ("variables", "query", "headers", "field_tags")
     name = StringField(_l("Name"),
                        validators=[DataRequired(message=_l("Give the endpoint a name, e.g. 'List orders'.")),
                                            Length(max=120)])
@@ -183,6 +186,7 @@ class EndpointForm(RowsForm):
     pagination_type = SelectField(_l("Pagination method"), choices=[])
     auth_methods = MultiCheckboxField(_l("Authentication methods"), choices=[])
     schema = TextAreaField(_l("Schema (JSON, optional)"), validators=[Length(max=200_000)])
+    field_tags = FieldList(FormField(PairRow), min_entries=0)  # name: a field path, value: its tag
     pre_request_script = picker.script_field(
         _l("Pre-request script"), _l("Runs before each request of this endpoint: it may change the URL, headers and "
                                      "body."))
@@ -205,6 +209,10 @@ class EndpointForm(RowsForm):
         self._check_variables("variables")
         self._check_pairs("query")
         self._check_pairs("headers")
+        self._check_pairs("field_tags", _l("Give the field this tag belongs to, e.g. email."))
+        for entry in self.field_tags.entries:
+            if _clean(entry.form.name.data) and not _clean(entry.form.value.data):
+                entry.form.value.errors = [*entry.form.value.errors, str(_l("Give this field a tag."))]
         _check_settings(self.pagination, self.pagination_fields)
         return ok and self.rows_valid() and not self.pagination.errors
 
@@ -234,6 +242,7 @@ class EndpointForm(RowsForm):
                 "body": self._body(), "records_path": _clean(self.records_path.data) or None,
                 "pagination": pagination, "auth_methods": list(self.auth_methods.data or []) or None,
                 "schema": json.loads(self.schema.data) if _clean(self.schema.data) else None,
+                "field_tags": {path: tag.strip() for path, tag in self.pairs_data("field_tags").items()},
                 "description": _clean(self.description.data), **scripts_data(self)}
         if _clean(self.key.data):
             data["key"] = self.key.data.strip()
@@ -264,6 +273,7 @@ def endpoint_form(kind: str, methods: list[dict], endpoint: dict | None = None, 
             "pagination": settings_rows(fields, endpoint.get("pagination")),
             "auth_methods": list(endpoint.get("auth_methods") or []),
             "schema": json.dumps(endpoint["schema"], indent=2) if endpoint.get("schema") else "",
+            "field_tags": pair_rows(endpoint.get("field_tags")),
             **{key: picker.stored(endpoint.get(key)) for key in SCRIPT_KEYS}}
     form = cls(**kwargs)
     form.pagination_type.choices = pagination_choices()

@@ -1,7 +1,8 @@
 """The builder forms' parts: repeating rows, and settings fields made from an auth type's or a pagination's fields.
 
-Repeating rows (variables, headers, query parameters) are FieldLists: an "Add" button (`_add=<list>`) or a
-row's remove button (`_remove=<list>-<index>`) re-renders the form with one row more or less, nothing saved.
+Repeating rows (variables, headers, query parameters, body fields, field tags) are FieldLists: an "Add" button
+(`_add=<list>`) or a row's remove button (`_remove=<list>-<index>`) re-renders the form with one row more or less,
+nothing saved.
 """
 from __future__ import annotations
 
@@ -103,10 +104,10 @@ class RowsForm(FlaskForm):
                 entry.form.key.errors = [*entry.form.key.errors, f"'{key}' is used twice."]
             seen.add(key)
 
-    def _check_pairs(self, name: str) -> None:
+    def _check_pairs(self, name: str, message: str = "Give this value a name.") -> None:
         for entry in self[name].entries:
             if _clean(entry.form.value.data) and not _clean(entry.form.name.data):
-                entry.form.name.errors = [*entry.form.name.errors, "Give this value a name."]
+                entry.form.name.errors = [*entry.form.name.errors, str(message)]
 
     def rows_valid(self) -> bool:
         return not any(e.form.errors for n in self.ROW_LISTS for e in self[n].entries)

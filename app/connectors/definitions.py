@@ -12,6 +12,7 @@ A definition is data (catalog JSON, the builder, the Postman importer all produc
     Variable   = {"key", "label", "required": bool, "secret": bool, "default", "help", "options": [...]}
     AuthMethod = {"key", "name", "type" (see AUTH_TYPES), "variables": [Variable], "settings": {...type options},
                   "headers": {name: template}, "query": {name: template},
+                  "body": {name: template},  # merged into JSON-object and form bodies, token and login requests
                   "pre_request_script": null, "post_request_script": null}
     Endpoint   = {"key", "name", "entity", "direction": "receive" | "send", "method", "path", "query": {...},
                   "headers": {...}, "body": null | text template | JSON template, "data_type": "json" | "xml" |
@@ -125,7 +126,9 @@ def _auth_problems(definition: dict, known: set[str]) -> tuple[list[str], set[st
         if isinstance(method, dict):
             scope = known | auth_vars | set(AUTH_PROVIDED)
             name = method.get("name") or method.get("key")
-            for part in ("headers", "query", "settings"):
+            if method.get("body") is not None and not isinstance(method["body"], dict):
+                problems.append(f"Authentication method '{name}' body: must be an object of field names and values.")
+            for part in ("headers", "query", "body", "settings"):
                 problems += _template_problems(f"Authentication method '{name}' {part}", method.get(part), scope)
     return problems, method_keys, auth_vars
 
@@ -164,8 +167,11 @@ def _endpoint_problems(ep: Any, i: int, protocol: str | None, known: set[str], m
     for m in ep.get("auth_methods") or []:
         if m not in methods:
             problems.append(f"{where}: unknown authentication method '{m}'.")
-    for tag_path, tag in (ep.get("field_tags") or {}).items():
-        if not isinstance(tag, str):
+    tags = ep.get("field_tags")
+    if tags is not None and not isinstance(tags, dict):
+        problems.append(f"{where}: field tags must be an object of field paths and tags.")
+    for tag_path, tag in (tags if isinstance(tags, dict) else {}).items():
+        if not isinstance(tag, str) or not tag.strip():
             problems.append(f"{where}: field tag for '{tag_path}' must be text.")
     if ep.get("schema") is not None and not isinstance(ep["schema"], dict):
         problems.append(f"{where}: the schema must be a JSON object.")

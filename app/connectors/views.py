@@ -15,6 +15,7 @@ from app.connectors.definitions import find_auth_method, usable_problems
 from app.connectors.models import InstalledConnector, Instance
 from app.connectors.oauth_views import redirect_uri
 from app.connectors.services import ConnectorServiceError, InUseError
+from app.scripts import picker
 from app.tenancy import get_or_404, requires
 
 bp = Blueprint("connectors", __name__, url_prefix="/connectors")
@@ -52,7 +53,7 @@ def detail(connector_id: int):
                        groups=builder.endpoint_groups(connector.definition or {}),
                        usable=usable_problems(connector.definition or {}), just_installed=request.args.get("new"),
                        sources=builder.SOURCE_LABELS, categories=builder.CATEGORY_LABELS,
-                       oauth_redirect=redirect_uri())
+                       oauth_redirect=redirect_uri(), script_names=picker.names())
 
 
 @bp.route("/<int:connector_id>/export")

@@ -116,6 +116,14 @@ def rebase(definition: dict, source_id: int, target_id: int) -> Rebased:
         if isinstance(config, dict):
             result.cleared += [f"{_where(step)}: {what}" for what in
                                _rebase_step(step.get("type"), config, resolver, result.definition)]
+    trigger = (result.definition.get("trigger") or {}).get("config")
+    if isinstance(trigger, dict) and trigger.get("instance_id") not in (None, ""):  # the event listener's broker
+        new, name = resolver.instance(trigger["instance_id"])
+        if new is None:
+            trigger.pop("instance_id")
+            result.cleared.append(f"Trigger (event listener): connector instance {name}")
+        else:
+            trigger["instance_id"] = new
     return result
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext
 
 from app.flows import drafts, schedules, shapes, structure
 from app.flows.models import Flow, FlowVersion
-from app.i18n import N_
+from app.markers import N_
 
 GROUPS = (("standard", N_("Standard shapes")), ("advanced", N_("Advanced shapes")))
 PANELS_BLUEPRINT = "flow_panels"

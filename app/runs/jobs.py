@@ -170,8 +170,7 @@ def _execute(run: Run) -> str:
         failures.after_run(run, None, book, error=str(exc))
         retry_in = auto_retry.plan(run, book)
         book.flush()
-        db.session.add_all(hooks.steps)
-        services.finish(run, "failure", error=str(exc))
+        services.finish(run, "failure", error=str(exc), steps=hooks.steps)
         if retry_in is not None:
             auto_retry.schedule(run.id, retry_in)
         return "failure"
@@ -183,15 +182,11 @@ def _execute(run: Run) -> str:
     book(level, f"Run finished: {result.status}" + (f" — {result.error}" if result.error else "."))
     retry_in = auto_retry.plan(run, book) if result.status == "failure" else None
     book.flush()  # every row is in before viewers hear the final status
-    run.operations = result.operations
-    run.data_out = result.data_out
-    run.payload_count = result.payload_count
-    run.cpu_ms = hooks.cpu_ms
-    db.session.add_all(hooks.steps)
     usage.add(run.company_id, run.flow_id, runs=1, data_bytes=result.data_out)
     for source, operations in hooks.by_source.items():
         usage.add(run.company_id, run.flow_id, operations=operations, source=source)
-    services.finish(run, result.status, error=result.error)
+    services.finish(run, result.status, error=result.error, steps=hooks.steps, operations=result.operations,
+                    data_out=result.data_out, payload_count=result.payload_count, cpu_ms=hooks.cpu_ms)
     if retry_in is not None:
         auto_retry.schedule(run.id, retry_in)
     return result.status

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import jobs
@@ -56,28 +56,63 @@ return -1
 """
 
 
+# The queue's statements are built once: building them per call cost more than running them.
+# Cross-tenant by nature: the queue serves whichever company's run just changed.
+_run = Run.__table__
+_company = Company.__table__
+_flow = Flow.__table__
+_ALLOWANCE = select(_company.c.tier, _company.c.allowance_overrides, _company.c.bolt_ons).where(
+    _company.c.id == bindparam("company_id"))
+_WAITING = (select(_run.c.id).where(_run.c.company_id == bindparam("company_id"), _run.c.status == "queued",
+                                    _run.c.dispatched_at.is_(None), _run.c.id != bindparam("run_id")).limit(1))
+_CANDIDATES = (select(_run.c.id, _run.c.company_id, _run.c.flow_id, _run.c.priority, _run.c.queue)
+               .where(_run.c.company_id == bindparam("company_id"), _run.c.status == "queued",
+                      _run.c.dispatched_at.is_(None))
+               .order_by(_run.c.priority, _run.c.id).limit(bindparam("limit")))
+_CLAIM = (update(_run).where(_run.c.id == bindparam("run_id"), _run.c.dispatched_at.is_(None),
+                             _run.c.status == "queued").values(dispatched_at=bindparam("now")))
+_FLOW_LIMITS = select(_flow.c.id, _flow.c.concurrency_limit).where(
+    _flow.c.id.in_(bindparam("flow_ids", expanding=True)), _flow.c.company_id == bindparam("company_id"),
+    _flow.c.concurrency_limit.is_not(None))
+_ACTIVE = (select(_run.c.flow_id, func.count(_run.c.id))
+           .where(_run.c.company_id == bindparam("company_id"),
+                  _run.c.flow_id.in_(bindparam("flow_ids", expanding=True)),
+                  _run.c.dispatched_at.is_not(None), _run.c.status.in_(("queued", "running")))
+           .group_by(_run.c.flow_id))
+# Let go of the dispatch lock only if it is still ours (it expires on its own after 5 s).
+_UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
+def _sql(statement, **params):
+    return db.session.connection().execute(statement, params)
+
+
 def allowance(company_id: int) -> int:
     """The company's concurrency allowance (runs at once), read fresh: a tier change applies at once."""
-    # Cross-tenant by nature: the queue serves whichever company's run just changed.
-    row = db.session.execute(select(Company.tier, Company.allowance_overrides, Company.bolt_ons)
-                             .where(Company.id == company_id)).one()
-    return tier_of(row).concurrency
+    return tier_of(_sql(_ALLOWANCE, company_id=company_id).one()).concurrency
 
 
-def admit(run, concurrency_limit: int | None = None) -> None:
+def admit(run, concurrency_limit: int | None = None, company_allowance: int | None = None) -> None:
     """Called right after a new run is committed, still waiting (dispatched_at None): hand it to RQ
     at once when it may go now, else leave it waiting for a free slot. `run` is a Run or a
-    runs.services.NewRun; `concurrency_limit` is its flow's."""
+    runs.services.NewRun; `concurrency_limit` is its flow's; `company_allowance` saves a query when
+    the caller knows it."""
     redis = get_redis()
-    if run.skip_queue:
+    if not run.skip_queue:
+        limit = allowance(run.company_id) if company_allowance is None else company_allowance
+        if concurrency_limit is not None:
+            held = True  # the flow's own limit is counted by dispatch(), under its lock
+        elif redis.scard(slots_key(run.company_id)) >= limit:
+            return  # no free slot: the run that frees one dispatches the next (this one, in its turn)
+        else:
+            # Older runs wait (they go first, by priority) or the last slot went meanwhile.
+            held = _others_waiting(run) or not _take_slot(run, limit)
+        if held:
+            if run.id in _dispatch(run.company_id):
+                _note_dispatched(run)
+            return
+    else:
         redis.sadd(slots_key(run.company_id), run.id)
-    elif concurrency_limit is not None or _others_waiting(run) or not _take_slot(run):
-        # Older runs wait (they go first, by priority), the flow has its own limit, or no slot is
-        # free: this run waits too. A slot may have freed since we looked: dispatch then.
-        may_go = concurrency_limit is not None or redis.scard(slots_key(run.company_id)) < allowance(run.company_id)
-        if may_go and run.id in _dispatch(run.company_id):
-            _note_dispatched(run)
-        return
     if _mark_dispatched([run.id]):
         _note_dispatched(run)
         enqueue(run)
@@ -94,25 +129,17 @@ def _note_dispatched(run) -> None:
 def _mark_dispatched(run_ids: list[int]) -> set[int]:
     """Claim waiting runs for dispatch; returns the ids this process claimed (and commits)."""
     now = utcnow()
-    claimed = set()
-    for run_id in run_ids:
-        result = db.session.execute(update(Run).where(Run.id == run_id, Run.dispatched_at.is_(None),
-                                                      Run.status == "queued")
-                                    .values(dispatched_at=now).execution_options(synchronize_session=False))
-        if result.rowcount:
-            claimed.add(run_id)
+    claimed = {run_id for run_id in run_ids if _sql(_CLAIM, run_id=run_id, now=now).rowcount}
     db.session.commit()
     return claimed
 
 
-def _take_slot(run) -> bool:
-    return get_redis().eval(_TAKE_SLOT, 1, slots_key(run.company_id), run.id, allowance(run.company_id)) >= 0
+def _take_slot(run, limit: int) -> bool:
+    return get_redis().eval(_TAKE_SLOT, 1, slots_key(run.company_id), run.id, limit) >= 0
 
 
 def _others_waiting(run) -> bool:
-    query = select(Run.id).where(Run.company_id == run.company_id, Run.status == "queued",
-                                 Run.dispatched_at.is_(None), Run.id != run.id).limit(1)
-    return db.session.execute(query).first() is not None
+    return _sql(_WAITING, company_id=run.company_id, run_id=run.id).first() is not None
 
 
 def _prune(company_id: int) -> int:
@@ -156,10 +183,7 @@ def _dispatch(company_id: int, prune: bool = False) -> set[int]:
         free = allowance(company_id) - held
         if free <= 0:
             return set()
-        candidates = [_Waiting(*row) for row in db.session.execute(
-            select(Run.id, Run.company_id, Run.flow_id, Run.priority, Run.queue)
-            .where(Run.company_id == company_id, Run.status == "queued", Run.dispatched_at.is_(None))
-            .order_by(Run.priority, Run.id).limit(free * 20))]
+        candidates = [_Waiting(*row) for row in _sql(_CANDIDATES, company_id=company_id, limit=free * 20)]
         waiting = _within_flow_limits(company_id, candidates, free)
         if not waiting:
             db.session.rollback()
@@ -174,8 +198,7 @@ def _dispatch(company_id: int, prune: bool = False) -> set[int]:
                 enqueue(run)
         return claimed
     finally:
-        if redis.get(_lock_key(company_id)) == token.encode():
-            redis.delete(_lock_key(company_id))
+        redis.eval(_UNLOCK, 1, _lock_key(company_id), token)
 
 
 def _within_flow_limits(company_id: int, candidates: list, free: int) -> list:
@@ -184,14 +207,10 @@ def _within_flow_limits(company_id: int, candidates: list, free: int) -> list:
     flow_ids = {run.flow_id for run in candidates}
     if not flow_ids:
         return []
-    limits = dict(db.session.execute(select(Flow.id, Flow.concurrency_limit).where(
-        Flow.id.in_(flow_ids), Flow.company_id == company_id, Flow.concurrency_limit.is_not(None))).all())
+    limits = dict(_sql(_FLOW_LIMITS, flow_ids=list(flow_ids), company_id=company_id).all())
     active: dict[int, int] = {}
     if limits:
-        active = dict(db.session.execute(
-            select(Run.flow_id, func.count(Run.id)).where(
-                Run.company_id == company_id, Run.flow_id.in_(limits), Run.dispatched_at.is_not(None),
-                Run.status.in_(("queued", "running"))).group_by(Run.flow_id)).all())
+        active = dict(_sql(_ACTIVE, company_id=company_id, flow_ids=list(limits)).all())
     chosen = []
     for run in candidates:
         limit = limits.get(run.flow_id)
@@ -207,10 +226,7 @@ def _within_flow_limits(company_id: int, candidates: list, free: int) -> list:
 def release(run) -> None:
     """The run ended (or will never start): give back its slot and let the next one in."""
     get_redis().srem(slots_key(run.company_id), run.id)
-    waiting = db.session.execute(
-        select(Run.id).where(Run.company_id == run.company_id, Run.status == "queued",
-                             Run.dispatched_at.is_(None)).limit(1)).first()
-    if waiting is not None:
+    if _sql(_WAITING, company_id=run.company_id, run_id=0).first() is not None:
         dispatch(run.company_id)
 
 

@@ -1,10 +1,14 @@
 """Starting, stopping and finishing runs. Services commit; the run queue enqueues after the commit."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import audit
 from app.extensions import db, get_redis
@@ -12,7 +16,7 @@ from app.flows.models import PRIORITIES, Flow, FlowVersion
 from app.insights import usage
 from app.runs import logbook
 from app.runs import queue as run_queue
-from app.runs.models import Run
+from app.runs.models import Run, RunStep
 from app.timeutil import utcnow
 
 MAX_INPUT_CHARS = 100_000
@@ -57,6 +61,42 @@ def start_run(flow: Flow, trigger: str = "manual", payload: str | bytes | None =
     return run
 
 
+@dataclass
+class NewRun:
+    """A run started by start_inbound_run: what the queue and the caller need, without an ORM object."""
+
+    id: int
+    company_id: int
+    flow_id: int
+    priority: int
+    queue: str
+    skip_queue: bool
+    dispatched_at: datetime | None = None
+
+
+def start_inbound_run(flow: Flow, version_id: int, trigger: str, payload: str | bytes | None, fmt: str = "json", *,
+                      queue: str | None = None, company_allowance: int | None = None) -> NewRun:
+    """start_run for the inbound hot path (webhooks, callbacks): one INSERT … RETURNING and one
+    UPDATE in one transaction, no ORM unit of work; the caller has checked the version, the size
+    and the company. Like start_run, the payload is stored and committed before this returns."""
+    callback = queue == run_queue.CALLBACKS
+    values = {"company_id": flow.company_id, "flow_id": flow.id, "priority": 1 if callback else
+              PRIORITIES.get(flow.priority, 3), "queue": "callbacks" if callback else "runs",
+              "skip_queue": callback or trigger in SKIPS_QUEUE}
+    table = Run.__table__
+    conn = db.session.connection()
+    run_id = conn.execute(insert(table).values(version_id=version_id, trigger=trigger, status="queued", **values)
+                          .returning(table.c.id)).scalar_one()
+    if payload is not None:
+        body = payload if isinstance(payload, bytes) else payload.encode()
+        ref = logbook.store().put(flow.company_id, run_id, f"input.{fmt}", body)
+        conn.execute(update(table).where(table.c.id == run_id).values(input_ref=ref))
+    db.session.commit()
+    run = NewRun(id=run_id, **values)
+    run_queue.admit(run, flow.concurrency_limit, company_allowance)
+    return run
+
+
 def count_operation(company_id: int, flow_id: int, source: str) -> None:
     """A webhook, event or API call received counts one operation for its company."""
     usage.add(company_id, flow_id, operations=1, source=source)
@@ -89,12 +129,25 @@ def stop_requested(run_id: int) -> bool:
     return bool(get_redis().exists(stop_key(run_id)))
 
 
-def finish(run: Run, status: str, *, error: str | None = None) -> None:
-    run.status = status
-    run.error = error
-    run.finished_at = utcnow()
+_FINISH = (update(Run.__table__).where(Run.__table__.c.id == bindparam("run_id")))
+
+
+def finish(run: Run, status: str, *, error: str | None = None, steps: list | None = None, **totals) -> None:
+    """Store the final status (with `totals`: operations, data_out, payload_count, cpu_ms) and the
+    run's step records in one commit, then tell viewers. Core statements, no unit of work: this is
+    once per run on the worker's hot path."""
+    values = {"status": status, "error": error, "finished_at": utcnow(), **totals}
+    if steps:
+        db.session.execute(insert(RunStep), [_step_row(step) for step in steps])
+    db.session.connection().execute(_FINISH.values(**values), {"run_id": run.id})
     db.session.commit()
+    for name, value in values.items():  # the loaded run stays true without a reload
+        set_committed_value(run, name, value)
     logbook.publish(run.id, status=status)
+
+
+def _step_row(step: RunStep) -> dict:
+    return {key: value for key, value in vars(step).items() if not key.startswith("_")}
 
 
 def ancestor_flow_ids(run: Run) -> set[int]:

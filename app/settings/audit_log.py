@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "user.password_reset_requested": _l("Password reset requested"),
     "user.password_set": _l("Password set from an emailed link"),
     "user.password_changed": _l("Password changed"),
+    "user.password_check_failed": _l("Wrong password on My account"),
+    "user.code_check_failed": _l("Wrong authentication code on My account"),
     "user.2fa_enabled": _l("Two-factor authentication turned on"),
     "user.2fa_disabled": _l("Two-factor authentication turned off"),
     "user.recovery_code_used": _l("Recovery code used"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -126,8 +127,6 @@ def test_two_concurrent_workers_running_the_same_flow(app, ctx):
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 ROOT = Path(__file__).resolve().parents[2]
-import random
-SHUFFLED = random.Random(7).sample(range(2000), 2000)
 
 
 @pytest.fixture
@@ -167,14 +166,15 @@ def _wait_for_idle_workers(redis, procs, count: int, timeout: float = 90) -> Non
 
 def test_two_worker_processes_on_postgresql_pass_each_value_exactly_once(postgres_url, redis_server, tmp_path):
     """Two real worker processes (worker.py, as the Procfile starts it) each take one of two runs of the same flow,
-    at once, on PostgreSQL: the runs offer the same 2,000 values in opposite orders, and every value passes in
-    exactly one of them."""
+    at once, on PostgreSQL: the runs offer the same 6,000 values in different orders, and every value passes in
+    exactly one of them (and neither run fails: claiming in different orders once deadlocked)."""
     from app import create_app
     from app.extensions import get_redis
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": postgres_url, "REDIS_URL": redis_server,
                       "INSTANCE_PATH": str(tmp_path)})
-    values = list(range(2000))
+    values = list(range(6000))
+    shuffled = random.Random(7).sample(values, len(values))
     env = dict(os.environ, DATABASE_URL=postgres_url, REDIS_URL=redis_server, WEFT_INSTANCE_PATH=str(tmp_path))
     procs = []
     try:
@@ -188,7 +188,7 @@ def test_two_worker_processes_on_postgresql_pass_each_value_exactly_once(postgre
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
             # Both workers wait on the queue before the runs are queued, so each takes one of them.
             _wait_for_idle_workers(get_redis(), procs, 2)
-            bodies = [json.dumps([{"id": n} for n in order]) for order in (values, SHUFFLED)]
+            bodies = [json.dumps([{"id": n} for n in order]) for order in (values, shuffled)]
             run_ids = [run_services.start_run(flow, payload=body).id for body in bodies]
 
             deadline = time.monotonic() + 120
@@ -212,6 +212,55 @@ def test_two_worker_processes_on_postgresql_pass_each_value_exactly_once(postgre
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=15)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _claim_at_once(app, company_id: int, pool_id: int, orders: list[list[str]]) -> tuple[list[set], list[str]]:
+    """Each order claimed by its own thread and connection, released together; (what each claimed, failures)."""
+    barrier = threading.Barrier(len(orders))
+    passed: list[set[str]] = []
+    failures: list[str] = []
+
+    def claim(order):
+        with app.app_context():
+            pool = db.session.get(DataPool, pool_id)
+            barrier.wait()
+            try:
+                passed.append(pools.DedupeService(company_id).claim(pool, order))
+            except Exception as exc:  # the failure is what the test reports
+                failures.append(str(exc).splitlines()[0])
+            db.session.remove()
+
+    threads = [threading.Thread(target=claim, args=(order,)) for order in orders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return passed, failures
+
+
+def test_claims_in_different_orders_never_deadlock_on_postgresql(postgres_url, redis_server, tmp_path):
+    """Two claims of the same 20,000 values in different orders, at once, in separate connections: each value is
+    new to exactly one of them, and neither fails (PostgreSQL used to detect a deadlock between them)."""
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": postgres_url, "REDIS_URL": redis_server,
+                      "INSTANCE_PATH": str(tmp_path)})
+    values = [str(n) for n in range(20_000)]
+    try:
+        with app.app_context():
+            db.create_all()
+            company_id = factories.company().id
+        for attempt in range(3):
+            with app.app_context():
+                pool_id = pools.DedupeService(company_id).pool(f"orders-{attempt}").id
+            orders = [random.Random(attempt * 2 + n).sample(values, len(values)) for n in range(2)]
+            passed, failures = _claim_at_once(app, company_id, pool_id, orders)
+            assert failures == []
+            assert not (passed[0] & passed[1]) and passed[0] | passed[1] == set(values)
+    finally:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

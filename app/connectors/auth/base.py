@@ -7,6 +7,7 @@ instance row, or in Redis for short-lived cached tokens).
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -225,11 +226,42 @@ class AuthType:
 
 
 def apply_extras(actx: AuthContext, request: OutgoingRequest) -> None:
-    """Headers and query parameters declared on the method are sent with every endpoint request."""
+    """Headers, query parameters and body fields declared on the method are sent with every endpoint request."""
     for name, template in (actx.method.get("headers") or {}).items():
         request.set_header(name, actx.render(template))
     for name, template in (actx.method.get("query") or {}).items():
         request.set_param(name, actx.render(template))
+    merge_body(request, body_fields(actx))
+
+
+def body_fields(actx: AuthContext) -> dict[str, str]:
+    """The method's body fields rendered against the instance's values."""
+    return {name: actx.render(template) for name, template in (actx.method.get("body") or {}).items()}
+
+
+def merge_body(request: OutgoingRequest, fields: dict[str, str]) -> None:
+    """Put the method's body fields into a form-encoded body or a JSON object body (top-level keys); a request
+    without such a body (a GET, an XML envelope, a JSON list) is left alone, since there is nowhere to put them."""
+    if not fields or request.method in ("GET", "HEAD"):
+        return
+    ctype = (request.header("Content-Type") or "").lower()
+    if request.form is None and request.content is not None and "x-www-form-urlencoded" in ctype:
+        from urllib.parse import parse_qsl
+
+        request.form = parse_qsl(request.content.decode("utf-8", "replace"), keep_blank_values=True)
+        request.content = None
+    if request.form is not None:
+        request.form = [(k, v) for k, v in request.form if k not in fields] + list(fields.items())
+        return
+    if request.content is None or "json" not in ctype:
+        return
+    try:
+        body = json.loads(request.content)
+    except ValueError:
+        return
+    if isinstance(body, dict):
+        body.update(fields)
+        request.content = json.dumps(body, ensure_ascii=False).encode()
 
 
 def token_response_error(response: httpx.Response) -> str:

@@ -1,10 +1,11 @@
 """What both OAuth 2 grants share: the token request, reading the token response, sending the token.
 
 The token request is form-encoded (RFC 6749) unless `token_request_body` is "json" (Avasam, SparkLayer,
-Ergonode, fulfillmenttools); the method's `headers` go on it as well as on every endpoint request (SparkLayer's
-Site-Id). The token is read at `access_token_key` (a dotted path: Plytix's `data.0.access_token`) and its expiry
-at `expires_in_key` (seconds, an epoch time or an ISO date), else `token_lifetime` seconds. With an empty
-`grant_type` and no client id/secret the same machinery is a plain login request (Plytix: api_key + api_password).
+Ergonode, fulfillmenttools); the method's `headers` and `body` fields go on it as well as on every endpoint request
+(SparkLayer's Site-Id; body fields never replace the grant's own parameters). The token is read at
+`access_token_key` (a dotted path: Plytix's `data.0.access_token`) and its expiry at `expires_in_key` (seconds,
+an epoch time or an ISO date), else `token_lifetime` seconds. With an empty `grant_type` and no client id/secret
+the same machinery is a plain login request (Plytix: api_key + api_password).
 """
 from __future__ import annotations
 
@@ -18,7 +19,15 @@ from urllib.parse import parse_qsl
 import httpx
 
 from app.connectors.auth import method_scripts
-from app.connectors.auth.base import AuthContext, AuthError, Field, OutgoingRequest, apply_extras, token_response_error
+from app.connectors.auth.base import (
+    AuthContext,
+    AuthError,
+    Field,
+    OutgoingRequest,
+    apply_extras,
+    body_fields,
+    token_response_error,
+)
 from app.flows.paths import MISSING, get_path
 
 BODY_FORMATS = ("form", "json")
@@ -85,6 +94,8 @@ def token_request(actx: AuthContext, data: dict) -> dict:
     params = {k: v for k, v in data.items() if v not in (None, "")}
     for name, template in (s.get("extra_params") or {}).items():
         params.setdefault(name, render_value(actx, template))
+    for name, value in body_fields(actx).items():  # the method's body fields, like its headers, go on it too
+        params.setdefault(name, value)
     basic = s.get("client_auth", "body") == "basic"
     if not basic:
         if client_id:

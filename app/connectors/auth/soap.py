@@ -7,7 +7,8 @@ Three modes (setting `mode`):
 - "login": a login envelope (`login_body`, posted to `login_path`) returns a session token read with the
   XPath `token_xpath` (Patchworks' "response authentication token key", e.g. `//ns:Detail`). The token
   is cached for `token_ttl` seconds and offered to endpoint templates as `{{session_token}}`; a 401 or a
-  fault matching `relogin_on` logs in again once.
+  fault matching `relogin_on` logs in again once. The method's body fields become elements of the login
+  operation (the envelope Body's first element, or the Body itself).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from app.connectors.auth.base import (
     Field,
     OutgoingRequest,
     apply_extras,
+    body_fields,
     token_response_error,
 )
 
@@ -78,9 +80,10 @@ class SoapAuth(AuthType):
             headers[name] = actx.render(template)
         if s.get("soap_action"):
             headers["SOAPAction"] = actx.setting("soap_action")
+        envelope = self._with_body_fields(actx.setting("login_body").encode(), body_fields(actx))
         try:
             response = method_scripts.send(actx, lambda: OutgoingRequest.parse(
-                "POST", url, headers=dict(headers), content=actx.setting("login_body").encode()))
+                "POST", url, headers=dict(headers), content=envelope))
         except httpx.HTTPError as exc:
             raise AuthError(f"The SOAP login request to {url} failed: {type(exc).__name__}.")
         if response.status_code >= 400:
@@ -97,6 +100,30 @@ class SoapAuth(AuthType):
             raise AuthError(f"The SOAP login response has no token at {s['token_xpath']}.")
         actx.tokens.cache(CACHE_NAME, {"token": str(token).strip()}, ttl=float(s.get("token_ttl") or 3600))
         return str(token).strip()
+
+    @staticmethod
+    def _with_body_fields(envelope: bytes, fields: dict[str, str]) -> bytes:
+        """The method's body fields as elements of the login operation (the Body's first element, or the Body
+        itself when it holds the fields directly), in its namespace; an envelope that is not XML is sent as
+        written."""
+        if not fields:
+            return envelope
+        try:
+            root = etree.fromstring(envelope, _safe_parser())
+        except etree.XMLSyntaxError:
+            return envelope
+        body = next(iter(root.xpath("/*/*[local-name()='Body']")), None)
+        if body is None:
+            return envelope
+        first = next((child for child in body if isinstance(child.tag, str)), None)
+        operation = first if first is not None and any(isinstance(c.tag, str) for c in first) else body
+        namespace = etree.QName(operation).namespace
+        for name, value in fields.items():
+            try:
+                etree.SubElement(operation, f"{{{namespace}}}{name}" if namespace else name).text = value
+            except ValueError:
+                raise AuthError(f"The body field '{name}' cannot be an element of the SOAP login envelope.") from None
+        return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
     @staticmethod
     def _mask(actx: AuthContext, text: str) -> str:

@@ -4,7 +4,9 @@ Names are compared without case, `_`, `-` and spaces, so `customer_email`, `Cust
 `CustomerEmail` are one name. A target is matched, in this order, by:
 
 1. its whole path (`customer.email` ↔ `CustomerEmail`, `lines.*.sku` ↔ `Lines.*.SKU`);
-2. its last name, when exactly one source field of that last name sits in as many lists
+2. its field tag (an endpoint's `field_tags`, e.g. both tagged "customer email": `mail` ↔ `EmailAddress`),
+   when exactly one source field carries the same tag;
+3. its last name, when exactly one source field of that last name sits in as many lists
    (`buyer.email` ↔ `customer.email`); several equally good candidates are left for the user.
 
 Only leaf fields are matched (not an object whose fields are listed too), and a target that a rule
@@ -24,7 +26,7 @@ _IGNORED = re.compile(r"[\s_\-]+")
 class Proposal:
     source: str
     target: str
-    how: str  # "path": the whole path matched; "name": the last name matched
+    how: str  # "path": the whole path matched; "tag": the field tag matched; "name": the last name matched
 
 
 @dataclass
@@ -98,16 +100,33 @@ def _existing_targets(rules) -> list[tuple]:
     return out
 
 
-def propose(source_paths: list[str], target_paths: list[str], rules=()) -> Outcome:
-    """Rules to add for the target fields that no rule writes yet; `rules` are the user's, never changed."""
+def _tags(tags: dict | None) -> dict[tuple, str]:
+    """Field path -> tag, keyed by the path's segments (so `lines[*].sku` and `lines.*.sku` are one field)."""
+    out = {}
+    for path, tag in (tags or {}).items():
+        segs = _segments(str(path).strip())
+        if segs and isinstance(tag, str) and tag.strip():
+            out[segs] = " ".join(tag.split()).casefold()
+    return out
+
+
+def propose(source_paths: list[str], target_paths: list[str], rules=(), source_tags: dict | None = None,
+            target_tags: dict | None = None) -> Outcome:
+    """Rules to add for the target fields that no rule writes yet; `rules` are the user's, never changed.
+    `source_tags` / `target_tags` are field path -> tag (the endpoints' `field_tags`)."""
     outcome = Outcome()
+    tag_of_target = _tags(target_tags)
+    tag_of_source = _tags(source_tags)
     taken = _existing_targets(rules)
     sources = leaves(source_paths)
     by_whole: dict[str, list[_Key]] = {}
     by_last: dict[tuple[str, int], list[_Key]] = {}
+    by_tag: dict[str, list[_Key]] = {}
     for key in sources:
         by_whole.setdefault(key.whole, []).append(key)
         by_last.setdefault((key.last, key.stars), []).append(key)
+        if key.segs in tag_of_source:
+            by_tag.setdefault(tag_of_source[key.segs], []).append(key)
     for target in leaves(target_paths):
         if any(_is_prefix(t, target.segs) or _is_prefix(target.segs, t) for t in taken):
             outcome.taken += 1
@@ -117,6 +136,8 @@ def propose(source_paths: list[str], target_paths: list[str], rules=()) -> Outco
             # `customer_email` and `customer.email` both fit `CustomerEmail`: the same spelling first, else the first.
             exact = [k for k in same if k.path.casefold() == target.path.casefold()]
             chosen, how = (exact or same)[0], "path"
+        elif len(by_tag.get(tag_of_target.get(target.segs, ""), [])) == 1:
+            chosen, how = by_tag[tag_of_target[target.segs]][0], "tag"
         else:
             near = by_last.get((target.last, target.stars), [])
             if not near:

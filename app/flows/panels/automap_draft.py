@@ -45,7 +45,7 @@ def run(flow, panel: Panel, form: MapForm, values, actor) -> Result:
     if chosen.error:
         return Result(status=422, fields=chosen, error=chosen.error)
     outcome = automap.propose([f.path for f in chosen.source.fields], [f.path for f in chosen.target.fields],
-                              form.rules)
+                              form.rules, source_tags=chosen.source.tags, target_tags=chosen.target.tags)
     result = Result(outcome=outcome, fields=chosen)
     if not outcome.proposals:
         return result

@@ -27,6 +27,7 @@ class Side:
     note: str = ""  # where the fields came from, or why there are none
     error: str | None = None  # bad input of the user (invalid JSON): shown on the side, answered with 422
     model: str = ""  # the chosen "<instance id>:<endpoint key>"
+    tags: dict = field(default_factory=dict)  # field path -> tag, from the data model's endpoint (auto-map reads it)
 
 
 @dataclass
@@ -48,6 +49,11 @@ def model_choices() -> list[tuple[str, list[tuple[str, str]]]]:
         if items:
             groups.append((row.name, items))
     return groups
+
+
+def _tags(endpoint: dict | None) -> dict:
+    tags = (endpoint or {}).get("field_tags")
+    return tags if isinstance(tags, dict) else {}
 
 
 def _model(value: str) -> tuple[list[Field], str, str | None]:
@@ -76,6 +82,18 @@ def _pasted(text: str, what: str) -> tuple[list[Field], str, str | None]:
     return fields, f"Fields of the pasted {what}.", None
 
 
+def _model_tags(value: str) -> dict:
+    instance_id, _, key = (value or "").partition(":")
+    return _tags(choices.endpoint(choices.instance(instance_id), key))
+
+
+def _step_tags(step: dict | None) -> dict:
+    if step is None:
+        return {}
+    config = step.get("config") or {}
+    return _tags(choices.endpoint(choices.instance(config.get("instance_id")), config.get("endpoint")))
+
+
 def _schema_of_step(step: dict | None) -> tuple[list[Field], str]:
     if step is None:
         return [], ""
@@ -92,7 +110,8 @@ def _source(panel: Panel, kind: str, values) -> Side:
         return Side(kind, fields, note, error)
     if kind == "model":
         fields, note, error = _model(values.get("source_model", ""))
-        return Side(kind, fields, note, error, model=values.get("source_model", ""))
+        return Side(kind, fields, note, error, model=values.get("source_model", ""),
+                    tags=_model_tags(values.get("source_model", "")))
     near = sample.neighbours(panel.definition, str(panel.step.get("id")))
     found = panel.sample if panel.sample is not None else sample.latest_run_input(
         panel.flow, panel.definition, str(panel.step.get("id")))
@@ -105,7 +124,7 @@ def _source(panel: Panel, kind: str, values) -> Side:
         notes.append(f"Data model of the shape before it: {schema_note}.")
     if not notes:
         notes.append("None of the latest runs reached this shape yet: paste a sample or choose a data model.")
-    return Side("run", fields, " ".join(notes))
+    return Side("run", fields, " ".join(notes), tags=_step_tags(near.before))
 
 
 def _target(panel: Panel, kind: str, values, rules) -> Side:
@@ -116,13 +135,13 @@ def _target(panel: Panel, kind: str, values, rules) -> Side:
     if kind == "model":
         fields, note, error = _model(values.get("target_model", ""))
         return Side(kind, sample.merge(fields, ruled) if not error else [], note, error,
-                    model=values.get("target_model", ""))
+                    model=values.get("target_model", ""), tags=_model_tags(values.get("target_model", "")))
     near = sample.neighbours(panel.definition, str(panel.step.get("id")))
     schema, schema_note = _schema_of_step(near.after)
     note = (f"Data model of the connector shape after this map: {schema_note}." if schema_note else
             "No connector shape with a data model follows this map: paste an example of the output or choose "
             "a data model to list target fields.")
-    return Side("next", sample.merge(schema, ruled), note)
+    return Side("next", sample.merge(schema, ruled), note, tags=_step_tags(near.after))
 
 
 def choose(panel: Panel, values, rules) -> MapFields:

@@ -13,7 +13,7 @@ from typing import Any
 from app.flows import diffing
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.i18n import N_
+from app.markers import N_
 
 MAX_CHARS = 100_000
 MAX_DIFFERENCES = 20

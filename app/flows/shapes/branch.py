@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from app.flows.context import Fork, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.i18n import N_
+from app.markers import N_
 
 MAX_PATHS = 6
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.i18n import N_
+from app.markers import N_
 
 LEVELS = ("run", "flow", "company")
 UNITS = ("minutes", "hours", "days")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.i18n import N_
+from app.markers import N_
 
 NOT_AVAILABLE = "Caches are not available in this run (it has no cache service)."
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from app.flows.context import Bucket, ShapeContext
 from app.flows.shapes.base import Shape
-from app.i18n import N_
+from app.markers import N_
 
 
 class Callback(Shape):

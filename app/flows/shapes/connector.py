@@ -26,7 +26,7 @@ import time
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.i18n import N_
+from app.markers import N_
 
 WRAPPING = ("raw", "first")
 _CURLY_TOKEN = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}")

@@ -18,7 +18,7 @@ from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.paths import PathError, compile_path, parse_path
 from app.flows.shapes.base import Shape
-from app.i18n import N_
+from app.markers import N_
 
 BEHAVIOURS = {"filter": "Filter", "track": "Track", "filter_track": "Filter & track"}
 NOT_AVAILABLE = "De-dupe data pools are not available in this run (it has no de-dupe service)."

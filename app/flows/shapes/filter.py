@@ -7,7 +7,7 @@ from app.flows import condition_config, variables
 from app.flows.conditions import ConditionError, compile_conditions, filter_records
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape, read_structured, with_records
-from app.i18n import N_
+from app.markers import N_
 
 SETTINGS = ("conditions", "logic", "keep_matching", "source")  # source: schema helper for the field picker
 

@@ -7,7 +7,7 @@ from app.flows.batching import BatchError, batch
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.paths import STAR, PathError, parse_path
 from app.flows.shapes.base import Shape, read_structured
-from app.i18n import N_
+from app.markers import N_
 
 FORMATS = ("auto", "json", "xml", "csv")  # plain text has no records to batch
 SETTINGS = ("level", "size", "format", "wrap_single", "source")  # source: schema helper for the level picker

@@ -5,7 +5,7 @@ import json
 
 from app.flows.context import Bucket, Payload, ShapeContext
 from app.flows.shapes.base import Shape
-from app.i18n import N_
+from app.markers import N_
 
 MAX_CHARS = 100_000
 FORMATS = ("json", "xml", "csv", "text")

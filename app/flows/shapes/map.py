@@ -10,7 +10,7 @@ from app.flows import mapping
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape, read_structured
 from app.flows.transforms import TransformContext, TransformError
-from app.i18n import N_
+from app.markers import N_
 
 
 @functools.lru_cache(maxsize=256)

@@ -11,7 +11,7 @@ from app.flows import condition_config, variables
 from app.flows.conditions import ConditionError, compile_conditions, route_split
 from app.flows.context import Bucket, Fork, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape, read_structured, with_records
-from app.i18n import N_
+from app.markers import N_
 
 METHODS = {"all": "Follow all matching routes", "first": "Follow first matching route only"}
 PATH_SETTINGS = ("conditions", "logic", "source")

@@ -22,7 +22,7 @@ import json
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.i18n import N_
+from app.markers import N_
 
 MAX_PAYLOAD_CHARS = 100_000
 LOGGED_IDS = 20

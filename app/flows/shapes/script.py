@@ -15,7 +15,7 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, ShapeContext, ShapeError, StepTimeout
 from app.flows.shapes.base import Shape
-from app.i18n import N_
+from app.markers import N_
 
 NOT_AVAILABLE = "Custom scripts are not available in this run (it has no script service)."
 

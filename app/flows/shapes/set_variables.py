@@ -20,7 +20,7 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.i18n import N_
+from app.markers import N_
 
 MAX_ENTRIES = 100
 

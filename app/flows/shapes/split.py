@@ -9,7 +9,7 @@ from app.flows.batching import SplitError, split
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.paths import PathError, parse_path
 from app.flows.shapes.base import Shape, read_structured
-from app.i18n import N_
+from app.markers import N_
 
 SETTINGS = ("level", "wrapper_key", "source")  # source: schema helper for the path picker
 

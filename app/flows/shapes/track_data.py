@@ -18,7 +18,7 @@ from app.flows import variables
 from app.flows.context import Bucket, ShapeContext, ShapeError
 from app.flows.paths import STAR, PathError, compile_path, parse_path
 from app.flows.shapes.base import Shape
-from app.i18n import N_
+from app.markers import N_
 
 MAX_VALUE_CHARS = 255
 MAX_LABEL_CHARS = 120

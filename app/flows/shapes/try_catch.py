@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from app.flows.context import Bucket, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.i18n import N_
+from app.markers import N_
 
 ACTIONS = {"partial": "Succeed as partial success", "fail": "Fail the run"}
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
+from sqlalchemy import func
+
+from app.extensions import db
 
 LANGUAGES = {"en": "English", "fr": "Français", "de": "Deutsch"}
 DEFAULT = "en"
@@ -33,6 +36,31 @@ def select_locale() -> str | None:
 def current_language() -> str:
     locale = get_locale()
     return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT
+
+
+def in_language(language: str | None):
+    """force_locale for work outside a request (mail jobs); an unknown or missing choice means English."""
+    return force_locale(language if language in LANGUAGES else DEFAULT)
+
+
+def languages_of(company, addresses: list[str]) -> dict[str, list[str]]:
+    """The addresses grouped by the language their email goes out in, in the addresses' order: a user of
+    the company gets their saved language, any other address the company's default language, else English."""
+    from app import tenancy
+    from app.accounts.models import User
+
+    wanted = {a.lower() for a in addresses}
+    with tenancy.acting_as(company.id):
+        saved = dict(db.session.execute(tenancy.scoped(User).with_only_columns(func.lower(User.email), User.language)
+                                        .where(User.deleted_at.is_(None), func.lower(User.email).in_(wanted))).all())
+    # Companies have no default language yet; the getattr lets one apply here as soon as they do.
+    fallback = getattr(company, "language", None)
+    fallback = fallback if fallback in LANGUAGES else DEFAULT
+    groups: dict[str, list[str]] = {}
+    for address in addresses:
+        language = saved.get(address.lower())
+        groups.setdefault(language if language in LANGUAGES else fallback, []).append(address)
+    return groups
 
 
 def init_app(app: Flask) -> None:

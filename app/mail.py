@@ -3,7 +3,8 @@
 `send()` renders templates/mail/<name>.txt (and <name>.html when it exists) and delivers at once.
 `send_later()` puts the same call on the `mail` RQ queue, so a run or a request never waits on an
 SMTP server; the job carries one JSON text, so everything in the template context must be JSON-safe
-(checked when enqueueing, not when the worker gets to it).
+(checked when enqueueing, not when the worker gets to it). The job renders in the language it is given
+(no request there to pick one); `send_later_per_language()` queues one message per recipient language.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
 from app import jobs
+from app.i18n import in_language, languages_of
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -83,13 +85,22 @@ def send(to: list[str], subject: str, template_name: str, **context) -> str:
     return message["Message-ID"]
 
 
-def send_later(to: list[str], subject: str, template_name: str, **context):
-    """Queue send() on the mail queue; returns the RQ job. Commit before calling (jobs.enqueue checks)."""
-    body = json.dumps({"to": list(to), "subject": subject, "template": template_name, "context": context})
+def send_later(to: list[str], subject: str, template_name: str, lang: str | None = None, **context):
+    """Queue send() on the mail queue, rendered in `lang` (else English); returns the RQ job.
+    Commit before calling (jobs.enqueue checks)."""
+    body = json.dumps({"to": list(to), "subject": subject, "template": template_name, "lang": lang,
+                       "context": context})
     return jobs.enqueue(jobs.MAIL, "app.mail.send_job", body)
+
+
+def send_later_per_language(company, to: list[str], subject: str, template_name: str, **context) -> list:
+    """send_later() once per language among the recipients (app.i18n.languages_of); returns the RQ jobs."""
+    return [send_later(addresses, subject, template_name, lang=lang, **context)
+            for lang, addresses in languages_of(company, to).items()]
 
 
 def send_job(body: str) -> str:
     """RQ entry point (mail queue): one JSON text made by send_later()."""
     data = json.loads(body)
-    return send(data["to"], data["subject"], data["template"], **data["context"])
+    with in_language(data.get("lang")):
+        return send(data["to"], data["subject"], data["template"], **data["context"])

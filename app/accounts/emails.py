@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 
 from flask import current_app, has_request_context, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app import jobs, mail
+from app.i18n import in_language
 
 SUBJECTS = {
     "invite": lambda company: _("You have been invited to %(company)s on Weft", company=company),
@@ -36,7 +36,7 @@ def link_for(raw_token: str) -> str:
 def send_job(body: str) -> str:
     """RQ entry point (mail queue)."""
     data = json.loads(body)
-    with force_locale(data["lang"]):
+    with in_language(data["lang"]):
         subject = SUBJECTS[data["purpose"]](data["company"])
         return mail.send([data["to"]], subject, f"account_{data['purpose']}", name=data["name"],
                          company=data["company"], sender=data["sender"], link=data["link"], hours=24)

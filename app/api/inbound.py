@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, load_only
 
 from app.api import ratelimit
@@ -127,11 +127,23 @@ def read_payload(inbound: Inbound) -> tuple[str | None, str]:
     return None, "json"
 
 
+# Statements of the hot path are built once (building and keying them cost more than running them).
+# Cross-tenant by nature: the caller is not signed in. The URL names the company and the row, and
+# the signature is the credential, so these lookups cannot go through tenancy.scoped().
+_FIND = {model: select(model).options(joinedload(model.flow))  # the flow is needed next
+         .where(model.company_id == bindparam("company_id"), model.id == bindparam("ident"))
+         for model in (WebhookTrigger, CallbackTrigger)}
+_DEPLOYED = (select(FlowVersion).options(load_only(FlowVersion.id, FlowVersion.number))
+             .where(FlowVersion.flow_id == bindparam("flow_id"), FlowVersion.status == "deployed").limit(1))
+_TIER = select(Company.tier, Company.allowance_overrides, Company.bolt_ons).where(Company.id == bindparam("company_id"))
+
+
+def _tier(company_id: int):
+    return tier_of(db.session.execute(_TIER, {"company_id": company_id}).one())
+
+
 def _find(model, company_id: int, ident: int, signature: str | None):
-    # Cross-tenant by nature: the caller is not signed in. The URL names the company and the row, and
-    # the signature is the credential, so this lookup cannot go through tenancy.scoped().
-    row = db.session.execute(select(model).options(joinedload(model.flow))  # the flow is needed next
-                             .where(model.company_id == company_id, model.id == ident)).scalar_one_or_none()
+    row = db.session.execute(_FIND[model], {"company_id": company_id, "ident": ident}).scalar_one_or_none()
     if row is None or not row.signature_matches(signature):
         return None
     return row
@@ -140,9 +152,7 @@ def _find(model, company_id: int, ident: int, signature: str | None):
 def _deployed_version(flow_id: int) -> FlowVersion | None:
     # One small query instead of loading every version of the flow through flow.versions; the run
     # needs only its id (the worker reads the definition), so the definition is not parsed here.
-    return db.session.execute(select(FlowVersion).options(load_only(FlowVersion.id, FlowVersion.number))
-                              .where(FlowVersion.flow_id == flow_id, FlowVersion.status == "deployed")
-                              ).scalars().first()
+    return db.session.execute(_DEPLOYED, {"flow_id": flow_id}).scalars().first()
 
 
 def _not_runnable(flow: Flow, version: FlowVersion | None, what: str) -> str | None:
@@ -204,7 +214,7 @@ def receive_webhook(company_id: int, webhook_id: int, signature: str | None, inb
         return _error(404, "No webhook matches this URL and signature.")
     if not hook.enabled:
         return _error(409, "This webhook is disabled; enable it on the flow's trigger panel.")
-    tier = tier_of(db.session.get(Company, company_id))
+    tier = _tier(company_id)
     allowance = tier.webhooks_per_minute
     accepted = _accept("webhook", hook, inbound, allowance, allowance, tier.api_requests_per_minute)
     if isinstance(accepted, Answer):
@@ -239,7 +249,7 @@ def receive_callback(company_id: int, callback_id: int, signature: str | None, i
     hook = _find(CallbackTrigger, company_id, callback_id, signature)
     if hook is None:
         return _error(404, "No callback matches this URL and signature.")
-    tier = tier_of(db.session.get(Company, company_id))
+    tier = _tier(company_id)
     allowance = tier.callbacks_per_minute
     accepted = _accept("callback", hook, inbound, allowance + CALLBACK_HARD_MARGIN, allowance,
                        tier.api_requests_per_minute)

@@ -34,7 +34,7 @@ from app.connectors.definitions import CATEGORIES, DATA_TYPES, KEY_RE, METHODS
 from app.connectors.forms import _clean, choices
 from app.scripts import picker
 
-DATA_TYPE_LABELS = {"json": "JSON", "xml": "XML", "form": "Form fields (urlencoded)", "text": "Plain text"}
+DATA_TYPE_LABELS = {"json": "JSON", "xml": "XML", "form": _l("Form fields (urlencoded)"), "text": _l("Plain text")}
 
 
 # -- step 1: basic details ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ A definition is data (catalog JSON, the builder, the Postman importer all produc
     Endpoint   = {"key", "name", "entity", "direction": "receive" | "send", "method", "path", "query": {...},
                   "headers": {...}, "body": null | text template | JSON template, "data_type": "json" | "xml" |
                   "form" | "text", "variables": [Variable], "pagination": null | {"type": ..., ...options},
-                  "records_path": "orders", "schema": {...}, "field_tags": {"orders.*.id": "order.id"},
+                  "records_path": "orders", "schema": {...}, "field_tags": {"orders.*.id": "order.id"},  # auto-map
                   "auth_methods": [keys] (default: all), "pre_request_script": null, "post_request_script": null}
 
 Templates use `{{name}}` for connector, authentication and endpoint variables and `[[pagination.x]]` /

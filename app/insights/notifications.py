@@ -6,7 +6,8 @@ another company is treated exactly like a deleted group. Emails go out whether o
 enabled or deployed (spec §1.2, §2.10).
 
 Allowance (spec §2.10, §10): one notification email is one message, whatever the number of
-recipients (all the chosen groups' addresses, de-duplicated, on one message). The counter is one row
+recipients (all the chosen groups' addresses, de-duplicated, on one message; recipients whose languages
+differ get one message per language, still counted once). The counter is one row
 per company and UTC month, taken with a single conditional UPDATE … RETURNING, so concurrent workers
 can neither overshoot the allowance nor skip a warning. The run log gets a warning when 20 % of the
 allowance remains and again when none remains; once used up nothing is sent and the log says so.
@@ -132,7 +133,7 @@ def notify_from_run(company_id: int, run_id: int | None, level: str, message: st
                     group_ids: list, log: Log, *, now: datetime | None = None) -> str | None:
     """Email `message` to the addresses of the company's groups in `group_ids`.
 
-    `log(level, message)` writes to the run log. Returns the queued mail job id, or None when nothing
+    `log(level, message)` writes to the run log. Returns the (first) queued mail job id, or None when nothing
     was sent (log-only channel, no groups or addresses, or the allowance is used up)."""
     if channels not in EMAIL_CHANNELS:
         return None
@@ -164,8 +165,9 @@ def notify_from_run(company_id: int, run_id: int | None, level: str, message: st
     label = LEVEL_LABELS.get(level, level.capitalize())
     first_line = message.splitlines()[0] if message.strip() else ""
     subject = f"[{label}] {flow_name or 'Weft'}: {first_line[:80]}"
-    job = mail.send_later(recipients, subject, "notify", level=level, level_label=label, message=message,
-                          flow_name=flow_name, run_id=run_id, company_name=company.name)
+    jobs = mail.send_later_per_language(company, recipients, subject, "notify", level=level, level_label=label,
+                                        message=message, flow_name=flow_name, run_id=run_id,
+                                        company_name=company.name)
     names = ", ".join(g.name for g in chosen)
     log("info", f"Email queued for {len(recipients)} recipient{'s' if len(recipients) != 1 else ''} "
                 f"(notification group{'s' if len(chosen) != 1 else ''}: {names}).")
@@ -175,4 +177,4 @@ def notify_from_run(company_id: int, run_id: int | None, level: str, message: st
                        f"until {_next_month(now)}.")
     elif remaining == allowance // WARN_FRACTION:
         log("warning", f"Only {remaining} of this month's {allowance} notification emails remain (20 %).")
-    return job.id
+    return jobs[0].id

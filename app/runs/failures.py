@@ -8,6 +8,8 @@ Emails are once per run and at most one per flow per WINDOW_SECONDS: the first f
 once; failures inside the window are counted in Redis and summarised ("N more failures") when the
 window ends, by the housekeeping tick (app.runs.retention.tick), or sooner with the next failure
 after it. Every email counts against the company's monthly allowance (app.insights.notifications).
+Recipients get the body in their own language: one message per language (app.i18n.languages_of),
+counted once.
 """
 from __future__ import annotations
 
@@ -165,9 +167,10 @@ def notify_failure(run: Run, step: str | None, error: str, log_line: Log, now: f
         log_line("warning", "No failure email was sent: this month's notification email allowance is used up.")
         return None
     subject = f"[Failed] {flow.name}: run #{run.id}" + (f" failed at {step}" if step else " failed")
-    mail.send_later(addresses, subject, "run_failed", flow_name=flow.name, run_id=run.id, run_url=run_url(run.id),
-                    step=step, error=error, trigger=run.trigger, company_name=company.name,
-                    earlier=earlier, earlier_urls=[run_url(i) for i in earlier_runs])
+    mail.send_later_per_language(company, addresses, subject, "run_failed", flow_name=flow.name, run_id=run.id,
+                                 run_url=run_url(run.id), step=step, error=error, trigger=run.trigger,
+                                 company_name=company.name, earlier=earlier,
+                                 earlier_urls=[run_url(i) for i in earlier_runs])
     log_line("info", f"Failure email queued for {len(addresses)} recipient{'s' if len(addresses) != 1 else ''} "
                      f"({who}).")
     return "sent"
@@ -207,11 +210,11 @@ def send_due_summaries(now: float | None = None) -> int:
         # The next failure waits for the next summary too: at most one email per flow per window.
         redis.set(_key("flow", flow_id, "window"), 1, ex=WINDOW_SECONDS)
         base = current_app.config["BASE_URL"].rstrip("/")
-        mail.send_later(addresses, f"[Failed] {flow.name}: {count} more failed run{'s' if count != 1 else ''}",
-                        "run_failures_summary", flow_name=flow.name, count=count, company_name=company.name,
-                        run_urls=[run_url(i) for i in run_ids],
-                        list_url=f"{base}/runs/?flow={flow_id}&status=failure&from=",
-                        minutes=WINDOW_SECONDS // 60)
+        mail.send_later_per_language(
+            company, addresses, f"[Failed] {flow.name}: {count} more failed run{'s' if count != 1 else ''}",
+            "run_failures_summary", flow_name=flow.name, count=count, company_name=company.name,
+            run_urls=[run_url(i) for i in run_ids], list_url=f"{base}/runs/?flow={flow_id}&status=failure&from=",
+            minutes=WINDOW_SECONDS // 60)
         sent += 1
     return sent
 

@@ -5,7 +5,7 @@ import json
 import logging
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -101,11 +101,17 @@ class RunHooks:
         return child.id
 
 
+# Built once: building these statements per run cost more than running them.
+_LOAD = (select(Run).options(joinedload(Run.flow), joinedload(Run.version))  # all a run needs, one query
+         .where(Run.id == bindparam("run_id")))
+_CLAIM = (update(Run.__table__).where(Run.__table__.c.id == bindparam("run_id"), Run.__table__.c.status == "queued")
+          .values(status="running", started_at=bindparam("started_at")))
+
+
 def execute_run(run_id: int) -> str:
     # Loading by id alone is cross-tenant by nature: the job carries no company. Everything after
     # this line acts as the run's company.
-    run = db.session.execute(select(Run).options(joinedload(Run.flow), joinedload(Run.version))
-                             .where(Run.id == run_id)).scalar_one_or_none()
+    run = db.session.execute(_LOAD, {"run_id": run_id}).scalar_one_or_none()
     if run is None:
         log.warning("run %s vanished before it started", run_id)
         return "missing"
@@ -127,9 +133,7 @@ def _claim(run: Run) -> bool:
     """Mark the run running, only if it is still queued: one worker runs it, whatever happens to
     its job (a duplicate delivery, a job enqueued again by crash recovery)."""
     started = utcnow()
-    claimed = db.session.execute(update(Run).where(Run.id == run.id, Run.status == "queued")
-                                 .values(status="running", started_at=started)
-                                 .execution_options(synchronize_session=False)).rowcount
+    claimed = db.session.connection().execute(_CLAIM, {"run_id": run.id, "started_at": started}).rowcount
     db.session.commit()
     if claimed:  # keep the loaded object true without reloading it
         set_committed_value(run, "status", "running")

@@ -59,6 +59,42 @@
     }
   });
 
+  // Chromium allows 6 HTTP/1.1 connections per host, so a 7th open run page with a live stream would
+  // stall every page of the app: a hidden run page closes its stream, and reopens it when shown again,
+  // from the last log row it has (`after=`, what Last-Event-ID says; the server takes either).
+  document.addEventListener("visibilitychange", function () {
+    var live = document.getElementById("run-live");
+    var source = liveSource(live);
+    if (!source || live.dataset.streamDone) return;
+    if (document.hidden) { source.close(); return; }
+    if (source.readyState !== EventSource.CLOSED) return;
+    live.setAttribute("sse-connect", resumeUrl(live));
+    // The sse extension's own reconnect (its error handler on a closed source) builds a new source from
+    // sse-connect and re-attaches every sse-swap and sse:* listener of the page; nothing public does that.
+    source.onerror(new Event("error"));
+  });
+  document.addEventListener("htmx:sseOpen", function (event) {
+    if (document.hidden && event.target.id === "run-live") event.detail.source.close();  // a retry opened it
+  });
+  document.addEventListener("htmx:sseClose", function (event) {
+    if (event.detail.type === "message") event.target.dataset.streamDone = "1";  // sse-close: the run ended
+  });
+
+  function liveSource(live) {
+    var data = live && live["htmx-internal-data"];
+    return data && data.sseEventSource;
+  }
+
+  function resumeUrl(live) {
+    var url = new URL(live.getAttribute("sse-connect"), window.location.href);
+    var last = parseInt(url.searchParams.get("after") || "0", 10) || 0;
+    document.querySelectorAll("#log-rows [data-log-id]").forEach(function (row) {
+      last = Math.max(last, parseInt(row.dataset.logId, 10) || 0);
+    });
+    url.searchParams.set("after", String(last));
+    return url.pathname + url.search;
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });
 
   function toast(message) {

@@ -7,8 +7,17 @@ import lxml.html
 from app.companies.models import Company
 from app.extensions import db
 from tests import factories
-from tests.flows_panels.helpers import HX, get_panel, html, make_flow, payload_step, preview, preview_outputs, save, \
-    step_of
+from tests.flows_panels.helpers import (
+    HX,
+    get_panel,
+    html,
+    make_flow,
+    payload_step,
+    preview,
+    preview_outputs,
+    save,
+    step_of,
+)
 
 CODE = "def handle(data):\n    data['payload'] = str(data['payload']).upper()\n    return data\n"
 
@@ -80,7 +89,8 @@ def test_stored_references_show_as_picks_and_unknown_ones_stay_selected(app, cli
 
     cache = control(page, "rules-5-t-0-p-cache")
     assert cache.tag == "input" and cache.get("value") == "customers"
-    suggestions = [o.get("value") for o in lxml.html.fromstring(page).xpath(f'//datalist[@id="{cache.get("list")}"]/option')]
+    datalist = lxml.html.fromstring(page).xpath(f'//datalist[@id="{cache.get("list")}"]')[0]
+    suggestions = [o.get("value") for o in datalist.iter("option")]
     assert suggestions == ["customers"]
     assert "/lookups/" in page and "/scripts/" in page and "/caches/" in page  # the pages to manage them
 

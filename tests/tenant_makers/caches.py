@@ -1,13 +1,18 @@
 """Makers for the caches room's tenant models: cache definitions, data pools and pool values."""
 from __future__ import annotations
 
+import itertools
+
 from app.caches import pools, services
 from app.caches.models import CacheDefinition, DataPool, PoolValue
 from app.extensions import db
 
+_seq = itertools.count(1)
+
 
 def make_pool(company):
-    return pools.create_pool(company, "Orders")
+    # A fresh name per call: the isolation tests make every model in one company.
+    return pools.create_pool(company, f"Orders {next(_seq)}")
 
 
 def make_value(company):

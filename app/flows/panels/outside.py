@@ -16,6 +16,7 @@ from app.flows.shapes.run_flow import manual_payload
 
 MAX_ITEMS = 20
 MAX_BODY_CHARS = 5_000
+PREVIEW_TIMEOUT = 5.0  # seconds a receive preview waits for its first page
 
 
 class NoPreview(Exception):
@@ -57,8 +58,7 @@ def _connector(ctx: ShapeContext, flow_id) -> list[Sent]:
     if endpoint is None:
         raise ShapeError(f"The connector '{row.connector.name}' has no endpoint '{ctx.config.get('endpoint')}'.")
     if endpoint.get("direction") != "send":
-        raise NoPreview("A receive connector fetches its data when the flow runs, so it has no preview here. "
-                        "Run the flow once: the next shapes then preview with what it received.")
+        return _receive_first_page(ctx, row, endpoint)
     definition = row.connector.definition or {}
     # Clear values only: secrets stay encrypted and are never shown, so tokens that use them read empty.
     clear = {**variable_defaults(definition.get("variables")), **(row.variables or {})}
@@ -90,6 +90,43 @@ def _connector(ctx: ShapeContext, flow_id) -> list[Sent]:
     if not ctx.bucket:
         out.append(Sent(title="No payloads reach this shape, so nothing would be sent."))
     return out
+
+
+def _receive_first_page(ctx: ShapeContext, row, endpoint: dict) -> list[Sent]:
+    """Fetch the endpoint's first page for real (reading is safe; sending never happens in a preview) and make it
+    the shape's output: the preview passes a described connector's bucket on, so the page replaces the input.
+    One request, no retries, no pagination, no operations metered, no run stored."""
+    from app.connectors.http import ConnectorError, RequestOptions
+    from app.connectors.services import runtime_for
+    from app.flows.shapes.connector import _uses_payload
+
+    if (row.connector.definition or {}).get("protocol"):
+        raise NoPreview("A file, database or queue connector fetches its data when the flow runs, so it has no "
+                        "preview here. Run the flow once: the next shapes then preview with what it received.")
+    per_payload = bool(ctx.bucket) and _uses_payload(
+        [*(ctx.config.get("variables") or {}).values(), endpoint.get("path"), endpoint.get("query"),
+         endpoint.get("body")])
+    payload = ctx.bucket[0] if per_payload else None
+    values = Connector()._variables(ctx, endpoint, payload)
+    exchanges = []
+    options = RequestOptions(timeout=PREVIEW_TIMEOUT, retries=0, max_pages=1, flow_variables=ctx.flow_variables,
+                             on_exchange=exchanges.append, on_log=lambda level, message: ctx.log(level, message))
+    with runtime_for(row.company_id) as runtime:
+        try:
+            instance = runtime.resolve(row)
+            pages = runtime.http(instance).receive(endpoint, values, payload, options)
+            first = next(pages, None)
+            pages.close()
+        except ConnectorError as exc:
+            raise ShapeError(str(exc)) from None
+    wrapped = Connector()._wrap(first, ctx.config.get("wrapping", "raw")) if first is not None else None
+    ctx.bucket = [wrapped] if wrapped is not None else []
+    ctx.config.pop("save_response_as_payload", None)  # a receive's output is the page itself
+    lines = [exchange.summary() for exchange in exchanges]
+    lines.append("Fetched for the first payload only; the flow run fetches for each payload, every page."
+                 if per_payload else "Only the first page is fetched here; the flow run fetches every page.")
+    return [Sent(title=f"Received for this preview: {endpoint.get('name') or endpoint['key']} ({row.name})",
+                 lines=lines)]
 
 
 def _notify(ctx: ShapeContext, flow_id) -> list[Sent]:

@@ -76,7 +76,10 @@ class AppWorker(SimpleWorker):
             failed = traceback.format_exc()
             log.exception("run job %s failed", job.id)
         pipe = self.connection.pipeline(transaction=False)
-        recovery.let_go(pipe, run_id)
+        if failed is None:
+            recovery.let_go(pipe, run_id)
+        else:  # the run may still say "running": the next sweep fails it unless it has ended
+            recovery.orphan(pipe, run_id)
         self.set_current_job_id(None, pipeline=pipe)
         self.set_state(WorkerStatus.IDLE, pipeline=pipe)
         if failed is None:

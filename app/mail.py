@@ -12,6 +12,7 @@ import json
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
@@ -93,10 +94,16 @@ def send_later(to: list[str], subject: str, template_name: str, lang: str | None
     return jobs.enqueue(jobs.MAIL, "app.mail.send_job", body)
 
 
-def send_later_per_language(company, to: list[str], subject: str, template_name: str, **context) -> list:
-    """send_later() once per language among the recipients (app.i18n.languages_of); returns the RQ jobs."""
-    return [send_later(addresses, subject, template_name, lang=lang, **context)
-            for lang, addresses in languages_of(company, to).items()]
+def send_later_per_language(company, to: list[str], subject: str | Callable[[], str], template_name: str,
+                            **context) -> list:
+    """send_later() once per language among the recipients (app.i18n.languages_of); returns the RQ jobs.
+    A callable subject is called inside each language (gettext there), so the subject follows the body."""
+    jobs_ = []
+    for lang, addresses in languages_of(company, to).items():
+        with in_language(lang):
+            text = subject() if callable(subject) else subject
+        jobs_.append(send_later(addresses, text, template_name, lang=lang, **context))
+    return jobs_
 
 
 def send_job(body: str) -> str:

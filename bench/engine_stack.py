@@ -83,17 +83,24 @@ def part_webhooks(stack: Stack, base: str, ids: dict, n: int, api: LocalApi) -> 
     hook_id, signature = ids["webhook"]
     url = f"{base}/api/v1/webhooks/{ids['company_id']}/{hook_id}?signature={signature}"
     body = {"id": 1, "sku": "RED-1", "qty": "3", "name": "Lamp", "country": "GB"}
+    cpu_before, own_before = stack.cpu(), time.process_time()
     started = time.perf_counter()
     with httpx.Client(timeout=30) as client, ThreadPoolExecutor(8) as pool:
         statuses = list(pool.map(lambda _: client.post(url, json=body).status_code, range(n)))
     accepted = time.perf_counter() - started
     runs = _wait_finished(stack, "Webhook to sink", n)
     elapsed = time.perf_counter() - started
+    cpu_after, own = stack.cpu(), time.process_time() - own_before
+    per_run = {role: (cpu_after[role] - cpu_before[role]) * 1000 / n for role in cpu_after}
     latencies = [(r.finished_at - r.created_at).total_seconds() * 1000 for r in runs]
     ok = sum(1 for r in runs if r.status == "success")
     print(f"(3) webhook -> map -> send, 2 workers: {n} webhooks ({statuses.count(200)} answered 200) accepted at "
           f"{n / accepted:,.0f}/s; {n / elapsed:,.1f} finished runs/s ({ok} success, sink got {api.received_records});"
           f" latency p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms")
+    total = sum(per_run.values()) + own * 1000 / n
+    print(f"    CPU per run: web {per_run['web']:.2f} ms, workers {per_run['workers']:.2f} ms, Redis "
+          f"{per_run['redis']:.2f} ms, benchmark client + sink {own * 1000 / n:.2f} ms; total {total:.1f} ms, "
+          f"so two idle cores could finish at most {2000 / total:.0f} runs/s")
 
 
 def part_callbacks(base: str, ids: dict, n: int) -> None:

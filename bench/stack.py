@@ -32,12 +32,20 @@ def wait_for_port(port: int, seconds: float = 20) -> None:
     raise RuntimeError(f"nothing answered on port {port}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Stack:
     """Starts redis-server, then (on demand) gunicorn and RQ workers with the same environment."""
 
     def __init__(self):
         self.dir = Path(tempfile.mkdtemp(prefix="weft-bench-"))
         self.procs: list[subprocess.Popen] = []
+        self.workers: list[subprocess.Popen] = []
+        self.web: subprocess.Popen | None = None
         os.environ["WEFT_INSTANCE_PATH"] = str(self.dir)
         os.environ.setdefault("DATABASE_URL", f"sqlite:///{self.dir / 'bench.db'}")
         os.environ["WEFT_RETRY_DELAY_SECONDS"] = "0"
@@ -59,18 +67,33 @@ class Stack:
 
     def start_web(self, threads: int = 16) -> str:
         port = free_port()
-        self.procs.append(subprocess.Popen(
+        self.web = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads",
              str(threads), "--worker-class", "gthread", "--log-level", "warning", "app:create_app()"],
-            cwd=ROOT, stdout=subprocess.DEVNULL))
+            cwd=ROOT, stdout=subprocess.DEVNULL)
+        self.procs.append(self.web)
         wait_for_port(port)
         return f"http://127.0.0.1:{port}"
 
     def start_workers(self, count: int) -> None:
         for _ in range(count):
-            self.procs.append(subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT,
-                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            self.workers.append(subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT,
+                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        self.procs += self.workers
         time.sleep(2)  # let them connect before any clock starts
+
+    def process_ids(self) -> dict[str, list[int]]:
+        """The stack's processes by role (gunicorn's serving processes, not its arbiter)."""
+        web = []
+        if self.web is not None:
+            children = Path(f"/proc/{self.web.pid}/task/{self.web.pid}/children")
+            web = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        return {"redis": [self.procs[0].pid], "web": web, "workers": [proc.pid for proc in self.workers]}
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by each role; the difference over a run of the bench, divided by the
+        runs, is the CPU each run cost (steadier than runs/s on a shared machine)."""
+        return {role: sum(cpu_seconds(pid) for pid in pids) for role, pids in self.process_ids().items()}
 
     def stop(self) -> None:
         for proc in reversed(self.procs):

@@ -28,7 +28,8 @@ from app.flows.schedules import MONTHS, WEEKDAYS, validate_schedule
 KIND_CHOICES = [SelectChoice("minutes", _l("Every few minutes")), SelectChoice("hourly", _l("Hourly")),
                 SelectChoice("daily", _l("Daily")), SelectChoice("monthly", _l("Monthly")),
                 SelectChoice("advanced", _l("Advanced (cron)"))]
-FORMAT_CHOICES = [SelectChoice(f, {"json": "JSON", "xml": "XML", "text": _l("Plain text")}[f]) for f in RESPONSE_FORMATS]
+FORMAT_CHOICES = [SelectChoice(f, {"json": "JSON", "xml": "XML", "text": _l("Plain text")}[f])
+                  for f in RESPONSE_FORMATS]
 STATUS_CHOICES = [SelectChoice(s, {200: "200 OK", 201: "201 Created", 202: "202 Accepted", 204: "204 No Content"}[s])
                   for s in services.WEBHOOK_STATUSES]
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -29,11 +30,13 @@ from app.companies.tiers import tier_of
 from app.extensions import db
 from app.flows.models import Flow
 from app.insights.models import EmailUsage, NotificationGroup
+from app.markers import N_
 from app.runs.models import Run
 from app.tenancy import scoped
 from app.timeutil import utcnow
 
-LEVEL_LABELS = {"success": "Success", "info": "Info", "warning": "Warning", "error": "Error"}
+# Translated where they are shown: the mail job (templates/mail/notify.*) and the subject.
+LEVEL_LABELS = {"success": N_("Success"), "info": N_("Info"), "warning": N_("Warning"), "error": N_("Error")}
 EMAIL_CHANNELS = ("email", "email_log")
 WARN_FRACTION = 5  # warn when allowance // 5 (20 %) remain
 MAX_RECIPIENTS = 100
@@ -164,7 +167,11 @@ def notify_from_run(company_id: int, run_id: int | None, level: str, message: st
             Run.id == run_id, Run.company_id == company_id)).scalar_one_or_none()
     label = LEVEL_LABELS.get(level, level.capitalize())
     first_line = message.splitlines()[0] if message.strip() else ""
-    subject = f"[{label}] {flow_name or 'Weft'}: {first_line[:80]}"
+
+    def subject() -> str:  # called in each recipient language
+        return gettext("[%(level)s] %(flow)s: %(message)s", level=gettext(label), flow=flow_name or "Weft",
+                       message=first_line[:80])
+
     jobs = mail.send_later_per_language(company, recipients, subject, "notify", level=level, level_label=label,
                                         message=message, flow_name=flow_name, run_id=run_id,
                                         company_name=company.name)

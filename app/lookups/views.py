@@ -1,7 +1,7 @@
 """Cross-reference lookup pages: the list, a new table, one table with inline rows, CSV import and export."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -129,6 +129,8 @@ def row(table_id: int, row_id: int):
     table = get_or_404(LookupTable, table_id)
     found = _row(table, row_id)
     if request.method == "GET":
+        if not htmx.is_request():  # the row is a fragment of the lookup's page: a plain visit gets the page
+            return redirect(url_for("lookups.detail", table_id=table.id))
         editing = request.args.get("edit") == "1"
         form = RowForm(formdata=None, obj=found)
         return htmx.render("lookups/detail.html", block="row", table=table, row=found, editing=editing, row_form=form)

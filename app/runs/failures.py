@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from app import mail
@@ -166,7 +167,11 @@ def notify_failure(run: Run, step: str | None, error: str, log_line: Log, now: f
     if not _take_email(company):
         log_line("warning", "No failure email was sent: this month's notification email allowance is used up.")
         return None
-    subject = f"[Failed] {flow.name}: run #{run.id}" + (f" failed at {step}" if step else " failed")
+
+    def subject() -> str:  # called in each recipient language
+        if step:
+            return gettext("[Failed] %(flow)s: run #%(run)s failed at %(step)s", flow=flow.name, run=run.id, step=step)
+        return gettext("[Failed] %(flow)s: run #%(run)s failed", flow=flow.name, run=run.id)
     mail.send_later_per_language(company, addresses, subject, "run_failed", flow_name=flow.name, run_id=run.id,
                                  run_url=run_url(run.id), step=step, error=error, trigger=run.trigger,
                                  company_name=company.name, earlier=earlier,
@@ -211,7 +216,10 @@ def send_due_summaries(now: float | None = None) -> int:
         redis.set(_key("flow", flow_id, "window"), 1, ex=WINDOW_SECONDS)
         base = current_app.config["BASE_URL"].rstrip("/")
         mail.send_later_per_language(
-            company, addresses, f"[Failed] {flow.name}: {count} more failed run{'s' if count != 1 else ''}",
+            company, addresses,
+            lambda count=count, name=flow.name: ngettext(  # called at once, in each recipient language
+                "[Failed] %(flow)s: %(num)d more failed run", "[Failed] %(flow)s: %(num)d more failed runs",
+                count, flow=name),
             "run_failures_summary", flow_name=flow.name, count=count, company_name=company.name,
             run_urls=[run_url(i) for i in run_ids], list_url=f"{base}/runs/?flow={flow_id}&status=failure&from=",
             minutes=WINDOW_SECONDS // 60)

@@ -39,10 +39,11 @@ def queue_name(run: Run) -> str:
     return CALLBACKS if run.queue == CALLBACKS else PRIORITY_QUEUES.get(run.priority, PRIORITY_QUEUES[3])
 
 
-def enqueue(run) -> None:
-    """Put the run's job on its RQ queue (`run` is a Run or anything with id, queue and priority)."""
+def enqueue(run, pipeline=None) -> None:
+    """Put the run's job on its RQ queue (`run` is a Run or anything with id, queue and priority); with
+    a Redis pipeline, only once the caller executes it."""
     jobs.enqueue(queue_name(run), "app.runs.jobs.execute_run", run.id, job_id=f"run-{run.id}",
-                 job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0, failure_ttl=7 * 86_400)
+                 job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0, failure_ttl=7 * 86_400, pipeline=pipeline)
 
 
 def is_waiting_on_queue(run) -> bool:
@@ -65,15 +66,13 @@ _ALLOWANCE = select(_company.c.tier, _company.c.allowance_overrides, _company.c.
     _company.c.id == bindparam("company_id"))
 _WAITING = (select(_run.c.id).where(_run.c.company_id == bindparam("company_id"), _run.c.status == "queued",
                                     _run.c.dispatched_at.is_(None), _run.c.id != bindparam("run_id")).limit(1))
-_CANDIDATES = (select(_run.c.id, _run.c.company_id, _run.c.flow_id, _run.c.priority, _run.c.queue)
+_CANDIDATES = (select(_run.c.id, _run.c.company_id, _run.c.flow_id, _run.c.priority, _run.c.queue,
+                      _flow.c.concurrency_limit).join(_flow, _flow.c.id == _run.c.flow_id)
                .where(_run.c.company_id == bindparam("company_id"), _run.c.status == "queued",
                       _run.c.dispatched_at.is_(None))
                .order_by(_run.c.priority, _run.c.id).limit(bindparam("limit")))
 _CLAIM = (update(_run).where(_run.c.id == bindparam("run_id"), _run.c.dispatched_at.is_(None),
                              _run.c.status == "queued").values(dispatched_at=bindparam("now")))
-_FLOW_LIMITS = select(_flow.c.id, _flow.c.concurrency_limit).where(
-    _flow.c.id.in_(bindparam("flow_ids", expanding=True)), _flow.c.company_id == bindparam("company_id"),
-    _flow.c.concurrency_limit.is_not(None))
 _ACTIVE = (select(_run.c.flow_id, func.count(_run.c.id))
            .where(_run.c.company_id == bindparam("company_id"),
                   _run.c.flow_id.in_(bindparam("flow_ids", expanding=True)),
@@ -163,6 +162,7 @@ class _Waiting:
     flow_id: int
     priority: int
     queue: str
+    flow_limit: int | None  # the flow's concurrency limit
 
 
 def dispatch(company_id: int, prune: bool = False) -> int:
@@ -186,28 +186,31 @@ def _dispatch(company_id: int, prune: bool = False) -> set[int]:
         candidates = [_Waiting(*row) for row in _sql(_CANDIDATES, company_id=company_id, limit=free * 20)]
         waiting = _within_flow_limits(company_id, candidates, free)
         if not waiting:
-            db.session.rollback()
+            db.session.commit()  # ends the read; unlike a rollback it leaves loaded objects as they are
             return set()
+        # Slots are taken before the runs are marked, so a run admitted meanwhile sees them in use.
         redis.sadd(slots_key(company_id), *[run.id for run in waiting])
         claimed = _mark_dispatched([run.id for run in waiting])
-        if len(claimed) < len(waiting):  # stopped meanwhile: give those slots back
-            lost = [run.id for run in waiting if run.id not in claimed]
-            redis.srem(slots_key(company_id), *lost)
+        pipe = redis.pipeline(transaction=False)
+        lost = [run.id for run in waiting if run.id not in claimed]
+        if lost:  # stopped meanwhile: give those slots back
+            pipe.srem(slots_key(company_id), *lost)
         for run in waiting:
             if run.id in claimed:
-                enqueue(run)
+                enqueue(run, pipe)
+        pipe.eval(_UNLOCK, 1, _lock_key(company_id), token)
+        token = None
+        pipe.execute()
         return claimed
     finally:
-        redis.eval(_UNLOCK, 1, _lock_key(company_id), token)
+        if token is not None:
+            redis.eval(_UNLOCK, 1, _lock_key(company_id), token)
 
 
 def _within_flow_limits(company_id: int, candidates: list, free: int) -> list:
     """The first `free` candidates whose flow is below its own concurrency limit (if it has one);
     runs of a flow at its limit keep waiting without holding up other flows' runs."""
-    flow_ids = {run.flow_id for run in candidates}
-    if not flow_ids:
-        return []
-    limits = dict(_sql(_FLOW_LIMITS, flow_ids=list(flow_ids), company_id=company_id).all())
+    limits = {run.flow_id: run.flow_limit for run in candidates if run.flow_limit is not None}
     active: dict[int, int] = {}
     if limits:
         active = dict(_sql(_ACTIVE, company_id=company_id, flow_ids=list(limits)).all())

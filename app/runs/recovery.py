@@ -13,6 +13,7 @@ The scheduler's sweep calls recover() every tick (runs.queue.sweep).
 """
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -23,8 +24,9 @@ from app.tenancy import acting_as
 from app.timeutil import utcnow
 
 HELD_KEY = "weft:runs:held"
-BEAT_SECONDS = 10
-ALIVE_SECONDS = 60
+# How long a worker's liveness key outlives its last beat (WEFT_WORKER_ALIVE_SECONDS shortens it for tests).
+ALIVE_SECONDS = int(os.environ.get("WEFT_WORKER_ALIVE_SECONDS") or 60)
+BEAT_SECONDS = max(1, ALIVE_SECONDS // 6)
 LOST_JOB_GRACE = timedelta(minutes=2)
 WORKER_DIED = "The worker running this run stopped (it crashed or was killed) before the run finished."
 
@@ -40,6 +42,12 @@ def hold(pipe, run_id: int, worker_name: str) -> None:
 
 def let_go(pipe, run_id: int) -> None:
     pipe.hdel(HELD_KEY, str(run_id))
+
+
+def orphan(pipe, run_id: int) -> None:
+    """The worker could not finish the run properly (a lost database, our own bug): hand it to the
+    sweep as if its worker had died (no worker has the liveness key of the name "-")."""
+    pipe.hset(HELD_KEY, str(run_id), "-")
 
 
 def beat(redis, worker_name: str) -> None:

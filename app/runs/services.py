@@ -134,7 +134,16 @@ def stop_requested(run_id: int) -> bool:
     return bool(get_redis().exists(stop_key(run_id)))
 
 
-_FINISH = (update(Run.__table__).where(Run.__table__.c.id == bindparam("run_id")))
+_FINISH: dict[tuple, object] = {}
+
+
+def _finish_statement(names: tuple) -> object:
+    """UPDATE run SET <names> for one run, built once per set of columns."""
+    statement = _FINISH.get(names)
+    if statement is None:
+        statement = _FINISH[names] = (update(Run.__table__).where(Run.__table__.c.id == bindparam("run_id"))
+                                      .values({name: bindparam(f"new_{name}") for name in names}))
+    return statement
 
 
 def finish(run: Run, status: str, *, error: str | None = None, steps: list | None = None, **totals) -> None:
@@ -142,9 +151,10 @@ def finish(run: Run, status: str, *, error: str | None = None, steps: list | Non
     run's step records in one commit, then tell viewers. Core statements, no unit of work: this is
     once per run on the worker's hot path."""
     values = {"status": status, "error": error, "finished_at": utcnow(), **totals}
+    conn = db.session.connection()
     if steps:
-        db.session.execute(insert(RunStep), [_step_row(step) for step in steps])
-    db.session.connection().execute(_FINISH.values(**values), {"run_id": run.id})
+        conn.execute(insert(RunStep.__table__), [_step_row(step) for step in steps])
+    conn.execute(_finish_statement(tuple(values)), {"run_id": run.id, **{f"new_{k}": v for k, v in values.items()}})
     db.session.commit()
     for name, value in values.items():  # the loaded run stays true without a reload
         set_committed_value(run, name, value)

@@ -99,7 +99,8 @@ def acme_rooms(app, partner, worker):
         definition = connector.definition or {}
         values = {arg: rows[model].id for arg, model in ROW_OF.items()}
         values.update({
-            "company_id": acme.id, "grant_holder": partner.ids["manager"], "number": 1, "index": 0, "step_id": "s2", "path_id": "p1",
+            "company_id": acme.id, "grant_holder": partner.ids["manager"], "number": 1, "index": 0,
+            "step_id": "s2", "path_id": "p1",
             "key": next((e.get("key") for e in definition.get("endpoints") or [] if e.get("key")), "x"),
             "auth_key": next((m.get("key") for m in definition.get("auth_methods") or [] if m.get("key")), "x"),
             "parents": {arg: getattr(rows[ROW_OF[arg]], attr) for arg, (_parent, attr) in PARENT.items()},
@@ -118,8 +119,11 @@ def _fill(rule, values) -> list[dict]:
         if name == "key":
             args[name] = "shopify" if rule.endpoint.startswith("marketplace.") else (
                 values["auth_key"] if "/auth/" in rule.rule else values["key"])
-        else:
+        elif name in values:
             args[name] = values[name]
+        else:
+            raise AssertionError(f"{rule.endpoint} ({rule.rule}): say which of the other company's rows fills "
+                                 f"<{name}> in ROW_OF, or list a route without company data in PUBLIC")
     if rule.endpoint == "companies.revoke":
         args["user_id"] = values["grant_holder"]
     for child, (parent, _attr) in PARENT.items():
@@ -190,6 +194,12 @@ def test_every_route_is_checked(app, partner, acme_rooms):
     checked = {rule for rule, *_ in requests_for(app, acme_rooms)}
     assert checked == all_rules
     assert {r.endpoint for r in app.url_map.iter_rules()} >= PUBLIC, "PUBLIC names a route that is gone"
+
+
+def test_a_route_nobody_thought_of_fails_the_check(app, partner, acme_rooms):
+    app.add_url_rule("/widgets/<int:widget_id>", "widgets.detail", lambda widget_id: "Acme widget")
+    with pytest.raises(AssertionError, match="widgets.detail"):
+        requests_for(app, acme_rooms)
 
 
 # The administrator is the one cut off below, so that no page answers 403 for the role before its 404.

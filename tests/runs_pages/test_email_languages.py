@@ -80,10 +80,14 @@ def test_a_failure_email_reaches_each_recipient_in_their_language(app, ctx, smtp
 
     inbox = smtp.by_recipients()
     assert sorted(inbox) == [("hans@else.test", "john@acme.test", "typed@acme.test"), ("marie@acme.test",)]
+    assert inbox[("marie@acme.test",)]["Subject"] == (
+        f"[Échec] Orders to ERP : l’exécution n° {run.id} a échoué à l’étape Map")
     french = _text(inbox[("marie@acme.test",)])
     assert "Une exécution du flux de processus « Orders to ERP » a échoué dans Acme." in french
     assert f"/runs/{run.id}" in french and "A run of the process flow" not in french
     # Another company's user and a typed address that is nobody's account get English.
+    assert inbox[("hans@else.test", "john@acme.test", "typed@acme.test")]["Subject"] == (
+        f"[Failed] Orders to ERP: run #{run.id} failed at Map")
     english = _text(inbox[("hans@else.test", "john@acme.test", "typed@acme.test")])
     assert 'A run of the process flow "Orders to ERP" failed in Acme.' in english
     assert "Une exécution" not in english and "Prozessflow" not in english
@@ -103,8 +107,10 @@ def test_a_notify_shape_email_reaches_each_recipient_in_their_language(app, ctx,
 
     inbox = smtp.by_recipients()
     assert sorted(inbox) == [("john@acme.test",), ("marie@acme.test",)]
+    assert inbox[("marie@acme.test",)]["Subject"] == "[Erreur] Stock alert : Stock low"
+    assert inbox[("john@acme.test",)]["Subject"] == "[Error] Stock alert: Stock low"
     french = _text(inbox[("marie@acme.test",)])
-    assert "du flux de processus « Stock alert »" in french and "Stock low" in french
+    assert "Notification (Erreur) du flux de processus « Stock alert »" in french and "Stock low" in french
     assert "Envoyé par Weft parce qu'une forme de notification" in french
     english = _text(inbox[("john@acme.test",)])
     assert 'notification from the process flow "Stock alert"' in english and "Stock low" in english
@@ -127,4 +133,5 @@ def test_recipients_sharing_a_language_share_one_message(app, ctx, smtp, worker)
 
     [(to, message)] = smtp
     assert to == ("a@acme.test", "b@acme.test")
+    assert message["Subject"].startswith("[Fehlgeschlagen] Orders to ERP: Ausführung #")
     assert "Eine Ausführung des Prozessflows „Orders to ERP“ ist in Acme" in _text(message)

@@ -150,6 +150,8 @@ def connector(flow_id: int, step_id: str):
     """The endpoint choice and endpoint variables for the instance (and endpoint) now chosen."""
     flow = get_or_404(Flow, flow_id)
     found = _load(flow, step_id, sample_source="none")
+    if found.step.get("type") != "connector":
+        abort(404)
     form = forms.build(found, request.args)
     return render_template("flows/panels/_connector_endpoint.html", panel=found, form=form,
                            urls=_urls(flow.id, step_id), readonly=not found.editable)
@@ -161,6 +163,8 @@ def versions(flow_id: int, step_id: str):
     """The version choice and variable names of the process flow now chosen in a run process flow shape."""
     flow = get_or_404(Flow, flow_id)
     found = _load(flow, step_id, sample_source="none")
+    if found.step.get("type") != "run_process_flow":
+        abort(404)
     form = forms.build(found, request.args)
     return render_template("flows/panels/_run_flow_target.html", panel=found, form=form, readonly=not found.editable)
 

@@ -78,6 +78,7 @@ BLUEPRINT_MODULES = (
     "app.api.triggers_views",
     "app.settings.views",
     "app.insights.views",
+    "app.insights.usage_views",
     "app.connectors.oauth_views",
     "app.connectors.views",
     "app.marketplace.views",

@@ -9,9 +9,12 @@ from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_locale
+from flask_babel import gettext as flask_gettext
+from flask_babel import ngettext as flask_ngettext
 from flask_login import current_user
 from sqlalchemy import func
 
+from app import markers
 from app.extensions import db
 
 LANGUAGES = {"en": "English", "fr": "Français", "de": "Deutsch"}
@@ -66,6 +69,8 @@ def languages_of(company, addresses: list[str]) -> dict[str, list[str]]:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
     babel.init_app(app, locale_selector=select_locale)
+    # The pure flow modules translate through app.markers; outside a request Flask-Babel answers in English.
+    markers.install(flask_gettext, flask_ngettext, current_language)
 
     @app.context_processor
     def language_helpers():

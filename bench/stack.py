@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -42,6 +44,8 @@ class Stack:
     """Starts redis-server, then (on demand) gunicorn and RQ workers with the same environment."""
 
     def __init__(self):
+        # A stopped bench (SIGTERM) still stops its processes; a background shell ignores SIGINT.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         self.dir = Path(tempfile.mkdtemp(prefix="weft-bench-"))
         self.procs: list[subprocess.Popen] = []
         self.workers: list[subprocess.Popen] = []
@@ -61,6 +65,7 @@ class Stack:
         from app.extensions import db
 
         self.app = create_app()
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # a log line per request is the client's CPU
         with self.app.app_context():
             db.drop_all()
             db.create_all()
@@ -76,8 +81,12 @@ class Stack:
         return f"http://127.0.0.1:{port}"
 
     def start_workers(self, count: int) -> None:
-        for _ in range(count):
-            self.workers.append(subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT,
+        # BENCH_PROFILE=<folder>: each worker runs under cProfile and writes worker-<n>.prof there when
+        # the stack stops (RQ's warm shutdown on SIGTERM lets the profile be written).
+        profile = os.environ.get("BENCH_PROFILE")
+        for n in range(count):
+            wrap = ["-m", "cProfile", "-o", f"{profile}/worker-{n}.prof"] if profile else []
+            self.workers.append(subprocess.Popen([sys.executable, *wrap, str(ROOT / "worker.py")], cwd=ROOT,
                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         self.procs += self.workers
         time.sleep(2)  # let them connect before any clock starts

@@ -10,6 +10,7 @@ Built by the RQ job (no Flask needed past construction):
 """
 from __future__ import annotations
 
+import dataclasses
 import http.cookiejar
 import threading
 import time
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy import bindparam, select
 
 from app import crypto
 from app.connectors.auth.base import MemoryTokenStore
@@ -31,6 +33,16 @@ from app.timeutil import utcnow
 
 _local_locks: dict[str, threading.Lock] = {}
 _local_locks_guard = threading.Lock()
+
+# Resolved instances, per process (a worker runs many runs of the same few instances): loading both
+# rows and decrypting the credentials cost more than a small run's HTTP exchange. An entry serves
+# while the instance and its connector keep the updated_at they had when it was resolved (both bump
+# it on every update), which one indexed select checks on each use: an edit is seen by the next run.
+_RESOLVED_MAX = 500
+_resolved: dict[int, tuple[tuple, ResolvedInstance]] = {}
+_STAMPS = (select(Instance.updated_at, InstalledConnector.updated_at)
+           .join(InstalledConnector, InstalledConnector.id == Instance.connector_id)
+           .where(Instance.id == bindparam("instance_id"), Instance.company_id == bindparam("company_id")))
 
 
 class InstanceNotFound(ConnectorError):
@@ -166,11 +178,24 @@ class ConnectorRuntime:
             ident = int(instance_id)
         except (TypeError, ValueError):
             raise InstanceNotFound(f"Connector instance '{instance_id}' does not exist.") from None
-        with acting_as(self.company_id):
-            row = self.session.execute(scoped(Instance).where(Instance.id == ident)).scalar_one_or_none()
-        if row is None:
+        # Scoped by hand: the company's own instance, as scoped(Instance) would select it.
+        stamps = self.session.execute(_STAMPS, {"instance_id": ident, "company_id": self.company_id}).first()
+        if stamps is None:
             raise InstanceNotFound(f"Connector instance {ident} does not exist (was it removed?).")
-        return self.resolve(row)
+        version = (self.company_id, tuple(stamps), self.secret_key)
+        cached = _resolved.get(ident)
+        if cached is None or cached[0] != version:
+            with acting_as(self.company_id):
+                row = self.session.execute(scoped(Instance).where(Instance.id == ident)).scalar_one_or_none()
+            if row is None:  # removed between the two selects
+                raise InstanceNotFound(f"Connector instance {ident} does not exist (was it removed?).")
+            if len(_resolved) >= _RESOLVED_MAX:
+                _resolved.clear()
+            cached = _resolved[ident] = (version, self.resolve(row))
+        # Each run gets its own dicts (a shape may add to them) and a token store bound to this runtime.
+        base = cached[1]
+        return dataclasses.replace(base, variables=dict(base.variables), credentials=dict(base.credentials),
+                                   tokens=InstanceTokenStore(self, ident))
 
     def resolve(self, row: Instance) -> ResolvedInstance:
         connector: InstalledConnector = row.connector

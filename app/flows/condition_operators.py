@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from app.flows import condition_values as cv
+from app.markers import N_
 
 RANGE_SEPARATOR = ".."
 
@@ -18,7 +19,7 @@ Test = Callable[[Any], bool]
 @dataclass(frozen=True)
 class Operator:
     name: str
-    label: str
+    label: str  # English, marked with N_: translate where shown
     needs_value: bool
 
 
@@ -30,36 +31,36 @@ def _ops(*rows: tuple[str, str, bool]) -> tuple[Operator, ...]:
     return tuple(Operator(*row) for row in rows)
 
 
-_EMPTY_OPS = (("is_empty", "is empty", False), ("is_not_empty", "is not empty", False))
+_EMPTY_OPS = (("is_empty", N_("is empty"), False), ("is_not_empty", N_("is not empty"), False))
 
 TYPES = {
-    "string": "String",
-    "number": "Number",
-    "specific_date": "Specific date",
-    "dynamic_date": "Dynamic date",
-    "boolean": "Boolean",
+    "string": N_("String"),
+    "number": N_("Number"),
+    "specific_date": N_("Specific date"),
+    "dynamic_date": N_("Dynamic date"),
+    "boolean": N_("Boolean"),
 }
 
 OPERATORS: dict[str, tuple[Operator, ...]] = {
     "string": _ops(
-        ("equals", "equals", True),
-        ("not_equals", "does not equal", True),
-        ("contains", "contains", True),
-        ("not_contains", "does not contain", True),
-        ("starts_with", "starts with", True),
-        ("ends_with", "ends with", True),
-        ("one_of", "contains one of many", True),
-        ("not_one_of", "does not contain one of many", True),
-        ("regex", "matches regex", True),
-        ("not_regex", "does not match regex", True),
-        ("equals_ci", "equals (ignore case)", True),
-        ("not_equals_ci", "does not equal (ignore case)", True),
-        ("contains_ci", "contains (ignore case)", True),
-        ("not_contains_ci", "does not contain (ignore case)", True),
-        ("starts_with_ci", "starts with (ignore case)", True),
-        ("ends_with_ci", "ends with (ignore case)", True),
-        ("one_of_ci", "contains one of many (ignore case)", True),
-        ("not_one_of_ci", "does not contain one of many (ignore case)", True),
+        ("equals", N_("equals"), True),
+        ("not_equals", N_("does not equal"), True),
+        ("contains", N_("contains"), True),
+        ("not_contains", N_("does not contain"), True),
+        ("starts_with", N_("starts with"), True),
+        ("ends_with", N_("ends with"), True),
+        ("one_of", N_("contains one of many"), True),
+        ("not_one_of", N_("does not contain one of many"), True),
+        ("regex", N_("matches regex"), True),
+        ("not_regex", N_("does not match regex"), True),
+        ("equals_ci", N_("equals (ignore case)"), True),
+        ("not_equals_ci", N_("does not equal (ignore case)"), True),
+        ("contains_ci", N_("contains (ignore case)"), True),
+        ("not_contains_ci", N_("does not contain (ignore case)"), True),
+        ("starts_with_ci", N_("starts with (ignore case)"), True),
+        ("ends_with_ci", N_("ends with (ignore case)"), True),
+        ("one_of_ci", N_("contains one of many (ignore case)"), True),
+        ("not_one_of_ci", N_("does not contain one of many (ignore case)"), True),
         *_EMPTY_OPS,
     ),
     "number": _ops(
@@ -69,27 +70,27 @@ OPERATORS: dict[str, tuple[Operator, ...]] = {
         ("greater_or_equal", ">=", True),
         ("less_than", "<", True),
         ("less_or_equal", "<=", True),
-        ("between", "between", True),
+        ("between", N_("between"), True),
         *_EMPTY_OPS,
     ),
     "specific_date": _ops(
-        ("before", "is before", True),
-        ("after", "is after", True),
-        ("on", "is on (same UTC day)", True),
-        ("equals", "is exactly", True),
-        ("between", "is between", True),
+        ("before", N_("is before"), True),
+        ("after", N_("is after"), True),
+        ("on", N_("is on (same UTC day)"), True),
+        ("equals", N_("is exactly"), True),
+        ("between", N_("is between"), True),
         *_EMPTY_OPS,
     ),
     "dynamic_date": _ops(
-        ("within_last", "is within the last", True),
-        ("older_than", "is older than", True),
-        ("within_next", "is within the next", True),
-        ("beyond_next", "is further ahead than", True),
-        ("before", "is before now +/-", True),
-        ("after", "is after now +/-", True),
+        ("within_last", N_("is within the last"), True),
+        ("older_than", N_("is older than"), True),
+        ("within_next", N_("is within the next"), True),
+        ("beyond_next", N_("is further ahead than"), True),
+        ("before", N_("is before now +/-"), True),
+        ("after", N_("is after now +/-"), True),
         *_EMPTY_OPS,
     ),
-    "boolean": _ops(("is_true", "is true", False), ("is_false", "is false", False), *_EMPTY_OPS),
+    "boolean": _ops(("is_true", N_("is true"), False), ("is_false", N_("is false"), False), *_EMPTY_OPS),
 }
 
 # Each negative operator is exactly NOT its positive twin, including for null and missing fields.

@@ -113,6 +113,8 @@ class ShapeContext:
     redis: Any = None
     connectors: Any = None  # app.connectors.runtime.ConnectorRuntime
     operations: Callable[[int], None] = lambda n: None
+    # (instance id, "receive" | "send"): whose operations the step's are (a connector step says so)
+    metered_as: Callable[[int, str], None] = lambda instance_id, direction: None
     start_child_run: Callable[..., int] | None = None  # (flow_id, version, payload, meta, variables) -> run id
     notify: Callable[..., None] | None = None  # (level, message, channels, groups)
     track: Callable[[list[tuple[str, str]]], None] | None = None  # [(field path, value)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from app.flows import drafts, schedules, shapes, structure
 from app.flows.models import Flow, FlowVersion
@@ -74,7 +74,7 @@ def _node(step: dict) -> Node:
                 note=step.get("note") or "", has_paths=kind in drafts.PATH_SHAPES,
                 can_add_path=kind == "route" or (kind == "branch" and len(paths) < drafts.MAX_BRANCHES),
                 can_remove_path=kind in ("route", "branch") and len(paths) > 1)
-    node.paths = [PathNode(id=str(p.get("id")), name=p.get("name") or f"Path {n}",
+    node.paths = [PathNode(id=str(p.get("id")), name=p.get("name") or gettext("Path %(num)d", num=n),
                            nodes=[_node(s) for s in p.get("steps") or []])
                   for n, p in enumerate(paths, start=1)]
     return node
@@ -105,17 +105,17 @@ def trigger_summary(flow: Flow, version: FlowVersion | None) -> list[str]:
             try:
                 lines.append(schedules.describe(item))
             except (schedules.ScheduleError, KeyError, TypeError, ValueError):
-                lines.append("A schedule that needs attention")
+                lines.append(gettext("A schedule that needs attention"))
     event = event_config(trigger)
     if event:
-        lines.append(f"Listens on the queue “{event.get('queue') or '?'}”")
+        lines.append(gettext("Listens on the queue “%(queue)s”", queue=event.get("queue") or "?"))
     hooks = len(trigger_services.webhooks_of(flow))
     callbacks = len(trigger_services.callbacks_of(flow))
     if hooks:
-        lines.append(f"{hooks} webhook{'s' if hooks != 1 else ''}")
+        lines.append(ngettext("%(num)d webhook", "%(num)d webhooks", hooks))
     if callbacks:
-        lines.append(f"{callbacks} callback URL{'s' if callbacks != 1 else ''}")
-    return lines or ["Started by hand or by the API"]
+        lines.append(ngettext("%(num)d callback URL", "%(num)d callback URLs", callbacks))
+    return lines or [gettext("Started by hand or by the API")]
 
 
 def panels_ready() -> bool:

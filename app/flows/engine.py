@@ -37,6 +37,9 @@ class StepRecord:
     operations: int = 0
     attempts: int = 0
     error: str | None = None
+    # A connector step's instance and its endpoint's direction (receive | send): metering per instance.
+    instance_id: int | None = None
+    direction: str = ""
 
 
 @dataclass
@@ -387,6 +390,9 @@ class Engine:
             self.operations += n
             record.operations += n
 
+        def metered_as(instance_id: int, direction: str) -> None:
+            record.instance_id, record.direction = instance_id, direction
+
         env = self.env
         deadline = time.monotonic() + env.step_timeout
         if self.deadline is not None:  # the run's own limit cuts a step short too
@@ -403,7 +409,7 @@ class Engine:
             step_id=str(step.get("id", "")),
             paths=[{k: v for k, v in p.items() if k != "steps"} for p in step.get("paths") or []],
             deadline=deadline, redis=env.redis, connectors=env.connectors,
-            operations=count_operations, start_child_run=env.start_child_run, notify=env.notify,
+            operations=count_operations, metered_as=metered_as, start_child_run=env.start_child_run, notify=env.notify,
             track=env.track, callback_respond=env.callback_respond, scripts=env.scripts, lookups=env.lookups,
             caches=env.caches, dedupe=env.dedupe, exchange_log=log_exchange if keeper else None)
 

@@ -1,6 +1,6 @@
-"""Deploy checks for what a flow's steps name in its company: the script of a script shape, a connector shape's
-response script, and the cross-reference lookups and scripts of map rules. Without them a typo, a deleted lookup
-or an undeployed script only shows when a run fails.
+"""Deploy checks for what a flow names in its company: the message-queue instance of an event trigger, the script
+of a script shape, a connector shape's response script, and the cross-reference lookups and scripts of map rules.
+Without them a typo, a deleted lookup or instance, or an undeployed script only shows when a run fails.
 
 References resolve as a run resolves them (`lookups.services.LookupReader`, `scripts.finder`): a number is an id,
 anything else a name. Caches are not checked: a flow's own cache comes into being when it first writes.
@@ -90,10 +90,33 @@ def _step_problems(step: dict, known: _Known) -> list[str]:
     return [f"{where}: {p}" if p.startswith("rule") else f"{where} {p}" for p in found if p]
 
 
+def _trigger_problems(trigger, company_id: int) -> list[str]:
+    """An event listener must name a message-queue (AMQP) instance of the company; otherwise the listener
+    would skip the flow with only a line in its own log, and no message would ever start a run."""
+    from app import event_bindings
+    from app.connectors.models import Instance
+
+    config = event_bindings.event_config(trigger if isinstance(trigger, dict) else None)
+    if config is None or config.get("instance_id") in (None, ""):
+        return []
+    instance_id = event_bindings.trigger_instance_id(trigger)
+    if instance_id is None:
+        return [f"Event trigger: the connector instance ‘{config['instance_id']}’ is not an instance id"]
+    instance = db.session.execute(select(Instance).where(
+        Instance.company_id == company_id, Instance.id == instance_id)).scalar_one_or_none()
+    if instance is None:
+        return [f"Event trigger: connector instance {instance_id} does not exist (was it removed?); choose a "
+                "message-queue instance"]
+    if instance.connector.protocol != "amqp":
+        return [f"Event trigger: connector instance ‘{instance.name}’ is not a message-queue (AMQP) connection; "
+                "choose one that is"]
+    return []
+
+
 def problems(definition: dict, company_id: int) -> list[str]:
-    """Every step reference that does not resolve in the company, in canvas order."""
+    """Every reference that does not resolve in the company: the trigger's, then the steps' in canvas order."""
     known = _Known(company_id)
-    out: list[str] = []
+    out: list[str] = _trigger_problems(definition.get("trigger"), company_id)
     for step in drafts.walk(definition.get("steps") or []):
         if isinstance(step, dict):
             out += _step_problems(step, known)

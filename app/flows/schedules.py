@@ -6,7 +6,10 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from babel.dates import get_day_names, get_month_names
 from croniter import CroniterBadDateError, croniter
+
+from app.markers import gettext, locale, ngettext
 
 KINDS = ("minutes", "hourly", "daily", "monthly", "advanced")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -60,12 +63,13 @@ def _int(data: dict, key: str, low: int, high: int, errors: list[str], default: 
     value = data.get(key)
     if value is None or value == "":
         if default is None:
-            errors.append(f"{key} is required")
+            errors.append(gettext("%(field)s is required", field=key))
         return default
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if type(value) is not int or not low <= value <= high:
-        errors.append(f"{key} must be a whole number from {low} to {high}, not {value!r}")
+        errors.append(gettext("%(field)s must be a whole number from %(low)d to %(high)d, not %(value)s",
+                              field=key, low=low, high=high, value=repr(value)))
         return None
     return value
 
@@ -81,15 +85,15 @@ def _weekdays(value: Any, errors: list[str]) -> list[str] | None:
         elif type(item) is int and 0 <= item <= 7:
             out.add(WEEKDAYS[(item - 1) % 7])  # cron numbering: 0 and 7 are Sunday
         else:
-            errors.append(f"weekdays: {item!r} is not a day of the week")
+            errors.append(gettext("weekdays: %(item)s is not a day of the week", item=repr(item)))
     if not out and not errors:
-        errors.append("weekdays: choose at least one day")
+        errors.append(gettext("weekdays: choose at least one day"))
     return [d for d in WEEKDAYS if d in out]
 
 
 def _day(value: Any, errors: list[str]) -> int | list[int] | str | None:
     if value is None or value == "" or value == []:
-        errors.append("day is required")
+        errors.append(gettext("day is required"))
         return None
     if isinstance(value, str) and value.strip().lower() in ("last", "l"):
         return "last"
@@ -100,7 +104,7 @@ def _day(value: Any, errors: list[str]) -> int | list[int] | str | None:
         if isinstance(item, str) and item.strip().isdigit():
             item = int(item)
         if type(item) is not int or not 1 <= item <= 31:
-            errors.append(f"day must be 1 to 31 or 'last', not {item!r}")
+            errors.append(gettext("day must be 1 to 31 or 'last', not %(item)s", item=repr(item)))
         else:
             days.add(item)
     if not days:
@@ -120,36 +124,38 @@ def _months(value: Any, errors: list[str]) -> list[int] | None:
         elif type(item) is int and 1 <= item <= 12:
             out.add(item)
         else:
-            errors.append(f"months: {item!r} is not a month")
+            errors.append(gettext("months: %(item)s is not a month", item=repr(item)))
     if not out and not errors:
-        errors.append("months: choose at least one month")
+        errors.append(gettext("months: choose at least one month"))
     return sorted(out)
 
 
 def cron_errors(expr: Any) -> list[str]:
     if not isinstance(expr, str) or not expr.strip():
-        return ["cron expression is required"]
+        return [gettext("cron expression is required")]
     parts = expr.split()
     if len(parts) != 5:
-        return [f"cron needs exactly 5 fields (minute hour day-of-month month day-of-week), got {len(parts)}"]
+        return [gettext("cron needs exactly 5 fields (minute hour day-of-month month day-of-week), got %(num)d",
+                        num=len(parts))]
     if not croniter.is_valid(expr):
-        return [f"{expr!r} is not a valid cron expression"]
+        return [gettext("%(cron)s is not a valid cron expression", cron=repr(expr))]
     try:
         croniter(expr, datetime(2000, 1, 1, tzinfo=UTC)).get_next(datetime)
     except CroniterBadDateError:
-        return [f"{expr!r} never fires"]
+        return [gettext("%(cron)s never fires", cron=repr(expr))]
     return []
 
 
 def _normalize(data: Any) -> tuple[dict, list[str]]:
     if not isinstance(data, dict):
-        return {}, ["a schedule must be an object"]
+        return {}, [gettext("a schedule must be an object")]
     # A bare {"cron": ...} or {"cron_string": ...} (flow exports, the scheduler's rows) is advanced.
     implied = "advanced" if data.get("cron_string") or data.get("cron") else ""
     kind = str(data.get("kind") or implied).strip().lower()
     kind = _KIND_ALIASES.get(kind, kind)
     if kind not in KINDS:
-        return {}, [f"unknown schedule kind {data.get('kind')!r} (expected one of: {', '.join(KINDS)})"]
+        return {}, [gettext("unknown schedule kind %(kind)s (expected one of: %(kinds)s)",
+                            kind=repr(data.get("kind")), kinds=", ".join(KINDS))]
     data = dict(data)
     if isinstance(data.get("time"), str) and ":" in data["time"]:
         data.setdefault("hour", data["time"].split(":")[0])
@@ -204,44 +210,61 @@ def to_cron(schedule: Schedule | dict) -> str:
 
 
 def _clock(hour: int, minute: int) -> str:
-    return f"{hour:02d}:{minute:02d} UTC"
+    return gettext("%(hour)02d:%(minute)02d UTC", hour=hour, minute=minute)
+
+
+def weekday_names() -> dict[str, str]:
+    """The short weekday names in the current language (Babel's data), by WEEKDAYS key."""
+    names = get_day_names("abbreviated", locale=locale())
+    return {day: names[i] for i, day in enumerate(WEEKDAYS)}  # Babel counts Monday as 0 too
+
+
+def month_names() -> dict[int, str]:
+    """The short month names in the current language, by month number."""
+    return dict(get_month_names("abbreviated", locale=locale()))
+
+
+def _listed(items) -> str:
+    return ", ".join(str(item) for item in items)
 
 
 def describe(schedule: Schedule | dict) -> str:
+    """The schedule in a sentence of the current language (English in the worker)."""
     s = _as_schedule(schedule)
     if s.kind == "minutes":
-        if s.every == 1:
-            return "Every minute"
         if 60 % s.every == 0:
-            return f"Every {s.every} minutes"
+            return ngettext("Every minute", "Every %(num)d minutes", s.every)
         # Cron steps restart each hour, so an interval that does not divide 60 is uneven.
-        marks = ", ".join(f":{m:02d}" for m in range(0, 60, s.every))
-        return f"Every {s.every} minutes within each hour (at {marks})"
+        marks = _listed(f":{m:02d}" for m in range(0, 60, s.every))
+        return gettext("Every %(num)d minutes within each hour (at %(marks)s)", num=s.every, marks=marks)
     if s.kind == "hourly":
         if s.every == 1:
-            return f"Every hour at :{s.minute:02d}"
+            return gettext("Every hour at :%(minute)02d", minute=s.minute)
         if 24 % s.every == 0:
-            return f"Every {s.every} hours at :{s.minute:02d}"
-        marks = ", ".join(f"{h:02d}:{s.minute:02d}" for h in range(0, 24, s.every))
-        return f"Every {s.every} hours within each day (at {marks} UTC)"
+            return gettext("Every %(num)d hours at :%(minute)02d", num=s.every, minute=s.minute)
+        marks = _listed(f"{h:02d}:{s.minute:02d}" for h in range(0, 24, s.every))
+        return gettext("Every %(num)d hours within each day (at %(marks)s UTC)", num=s.every, marks=marks)
     if s.kind == "daily":
         if not s.weekdays or len(s.weekdays) == 7:
-            return f"Daily at {_clock(s.hour, s.minute)}"
-        names = ", ".join(d.capitalize() for d in s.weekdays)
-        return f"Daily on {names} at {_clock(s.hour, s.minute)}"
+            return gettext("Daily at %(time)s", time=_clock(s.hour, s.minute))
+        names = weekday_names()
+        return gettext("Daily on %(days)s at %(time)s", days=_listed(names[d] for d in s.weekdays),
+                       time=_clock(s.hour, s.minute))
     if s.kind == "monthly":
-        if s.day == "last":
-            when = "the last day"
+        days = s.day if isinstance(s.day, list) else [s.day]
+        when = gettext("the last day") if s.day == "last" else ngettext("day %(days)s", "days %(days)s", len(days),
+                                                                         days=_listed(days))
+        time = _clock(s.hour, s.minute)
+        if not s.months or len(s.months) == 12:
+            text = gettext("Monthly on %(when)s at %(time)s", when=when, time=time)
         else:
-            days = s.day if isinstance(s.day, list) else [s.day]
-            when = ("day " if len(days) == 1 else "days ") + ", ".join(str(d) for d in days)
-        months = "" if not s.months or len(s.months) == 12 else " in " + ", ".join(
-            MONTHS[m - 1].capitalize() for m in s.months)
-        text = f"Monthly on {when}{months} at {_clock(s.hour, s.minute)}"
-        if s.day != "last" and max(s.day if isinstance(s.day, list) else [s.day]) > 28:
-            text += " (skipped in months without that day)"
+            names = month_names()
+            text = gettext("Monthly on %(when)s in %(months)s at %(time)s", when=when, time=time,
+                           months=_listed(names[m] for m in s.months))
+        if s.day != "last" and max(days) > 28:
+            text = gettext("%(schedule)s (skipped in months without that day)", schedule=text)
         return text
-    return f"Cron {to_cron(s)} (UTC)"
+    return gettext("Cron %(cron)s (UTC)", cron=to_cron(s))
 
 
 # --- firing ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.flows import shapes
 from app.flows.models import PRIORITIES, Flow, FlowVersion
 from app.flows.shapes.try_catch import validate_placement
+from app.markers import gettext
 from app.tenancy import acting_as, scoped
 from app.timeutil import utcnow
 
@@ -42,14 +43,15 @@ def check_enable(flow: Flow) -> None:
 
 def validate_definition(definition: dict) -> list[str]:
     """Every problem that would stop the definition from being deployed, in canvas order."""
-    problems = _validate_steps(definition.get("steps", []), prefix="Step ")
+    problems = _validate_steps(definition.get("steps", []), lambda n: gettext("Step %(num)d", num=n))
     return problems + validate_placement(definition.get("steps", []))
 
 
-def _validate_steps(steps: list[dict], prefix: str) -> list[str]:
+def _validate_steps(steps: list[dict], where_of) -> list[str]:
+    """`where_of(n)` names the n-th step of this list ("Step 2", "Step 1 › Yes › step 2")."""
     problems = []
     for index, step in enumerate(steps, start=1):
-        where = f"{prefix}{index}"
+        where = where_of(index)
         try:
             shape = shapes.get(step.get("type", ""), step.get("version"))
         except shapes.UnknownShape as exc:
@@ -57,11 +59,13 @@ def _validate_steps(steps: list[dict], prefix: str) -> list[str]:
             continue
         if step.get("name"):
             where = f"{where} “{step['name']}”"
-        problems += [f"{where} ({shape.label}): {p}" for p in shape.validate(step.get("config") or {})]
-        problems += [f"{where} ({shape.label}): {p}" for p in shape.validate_paths(step.get("paths") or [])]
+        label = gettext(shape.label)
+        problems += [f"{where} ({label}): {p}" for p in shape.validate(step.get("config") or {})]
+        problems += [f"{where} ({label}): {p}" for p in shape.validate_paths(step.get("paths") or [])]
         for number, path in enumerate(step.get("paths") or [], start=1):
-            name = path.get("name") or f"path {number}"
-            problems += _validate_steps(path.get("steps") or [], prefix=f"{where} › {name} › step ")
+            name = path.get("name") or gettext("path %(num)d", num=number)
+            problems += _validate_steps(path.get("steps") or [], lambda n, w=where, p=name: gettext(
+                "%(where)s › %(path)s › step %(num)d", where=w, path=p, num=n))
     return problems
 
 

@@ -4,7 +4,8 @@ A run that ends in failure is retried from the start after a backoff (WEFT_RUN_R
 doubling for each further retry) until the flow's number of retries is used up. Each retry is an
 ordinary retry run (`retry.retry`: trigger "retry", `retry_of_id` -> the failed run, the original
 version and input), so the run pages show the chain. Retries already made are counted along that
-chain, so a run retried by hand that fails is not retried again beyond the flow's number.
+chain, so a run retried by hand that fails is not retried again beyond the flow's number. A run a
+callback started is never retried automatically: its caller has already been answered with the error.
 
 A due retry waits in a Redis sorted set (failed run id -> when it is due). The scheduler starts due
 retries every tick (`run_queue.sweep`), and a worker starts one at once when the backoff is zero.
@@ -46,6 +47,11 @@ def plan(run: Run, book) -> float | None:
     whether it will be retried, and returns the backoff in seconds (None: no retry)."""
     allowed = int(run.flow.retry_failed_runs or 0)
     if allowed <= 0:
+        return None
+    if run.trigger == "callback":
+        # Its caller was already answered with the error; a retry would run the flow again for nobody to hear.
+        book("warning", "No automatic retry: this run was started by a callback, whose caller already received the "
+                        "error. Retry it by hand if the flow should run again.")
         return None
     done = retries_before(run)
     if done >= allowed:

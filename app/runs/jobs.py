@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.companies.models import Company
 from app.connectors.runtime import ConnectorRuntime, shared_client
 from app.extensions import db, get_redis
 from app.flows.context import Payload, ShapeError
@@ -55,18 +56,21 @@ class RunHooks:
     def on_step(self, record: StepRecord) -> None:
         run = self.run
         self.cpu_ms += record.cpu_ms
+        operations = record.operations
         # Kept aside and saved with the final status: adding them to the session now would hold a
         # write lock (on SQLite) for the whole run, blocking the log writer.
         self.steps.append(RunStep(company_id=run.company_id, run_id=run.id, step_id=record.step_id[:40],
                                label=record.label[:120], type=record.type[:40], status=record.status,
                                started_at=record.started_at, duration_ms=record.duration_ms, cpu_ms=record.cpu_ms,
                                payloads_in=record.payloads_in, payloads_out=record.payloads_out,
-                               bytes_in=record.bytes_in, bytes_out=record.bytes_out, operations=record.operations,
+                               bytes_in=record.bytes_in, bytes_out=record.bytes_out, operations=operations,
+                               ops_in=operations if record.direction == "receive" else 0,
+                               ops_out=operations if record.direction == "send" else 0, instance_id=record.instance_id,
                                attempts=record.attempts, error=record.error))
         live_steps.publish(run.id, self.steps[-1])  # to the run's viewers: one Redis round trip, no database
-        if record.operations:
-            source = "connector" if record.type == "connector" else record.type
-            self.by_source[source] = self.by_source.get(source, 0) + record.operations
+        if operations:  # UsageDaily.source: the connector instance the operations went through
+            source = f"instance:{record.instance_id}" if record.instance_id else record.type
+            self.by_source[source] = self.by_source.get(source, 0) + operations
 
     def notify(self, level: str, message: str, channels: str, groups: list[int]) -> None:
         notifications.notify_from_run(self.run.company_id, self.run.id, level, message, channels, groups, self.book)
@@ -102,7 +106,9 @@ class RunHooks:
 
 
 # Built once: building these statements per run cost more than running them.
-_LOAD = (select(Run).options(joinedload(Run.flow), joinedload(Run.version))  # all a run needs, one query
+# The company comes along so the run's services find it in the session instead of selecting it again.
+_LOAD = (select(Run, Company).join(Company, Company.id == Run.company_id)
+         .options(joinedload(Run.flow), joinedload(Run.version))  # all a run needs, one query
          .where(Run.id == bindparam("run_id")))
 _CLAIM = (update(Run.__table__).where(Run.__table__.c.id == bindparam("run_id"), Run.__table__.c.status == "queued")
           .values(status="running", started_at=bindparam("started_at")))
@@ -111,7 +117,7 @@ _CLAIM = (update(Run.__table__).where(Run.__table__.c.id == bindparam("run_id"),
 def execute_run(run_id: int) -> str:
     # Loading by id alone is cross-tenant by nature: the job carries no company. Everything after
     # this line acts as the run's company.
-    run = db.session.execute(_LOAD, {"run_id": run_id}).scalar_one_or_none()
+    run = db.session.execute(_LOAD, {"run_id": run_id}).scalars().first()
     if run is None:
         log.warning("run %s vanished before it started", run_id)
         return "missing"
@@ -119,14 +125,17 @@ def execute_run(run_id: int) -> str:
         if run.is_final:
             run_queue.release(run)  # stopped while it waited
         return run.status  # else a duplicate delivery: the worker that has it gives the slot back
+    # The run's closing Redis commands (log and status announcements, usage counters, its live steps
+    # dropped, its slot given back) go in one round trip, by release().
+    closing = get_redis().pipeline(transaction=False)
     try:
         with acting_as(run.company_id):
-            return _execute(run)
+            return _execute(run, closing)
     finally:
         if run.trigger == "callback":
             callbacks.fail(run.id, run.error or f"The run ended ({run.status}) before reaching a callback shape.")
-        live_steps.forget(run.id)  # its steps are in the database now
-        run_queue.release(run)
+        closing.delete(live_steps.key(run.id))  # its steps are in the database now
+        run_queue.release(run, closing)
 
 
 def _claim(run: Run) -> bool:
@@ -143,7 +152,7 @@ def _claim(run: Run) -> bool:
     return bool(claimed)
 
 
-def _execute(run: Run) -> str:
+def _execute(run: Run, closing) -> str:
     logbook.publish(run.id, status="running")
     book = logbook.Logbook(run)
     hooks = RunHooks(run, book)
@@ -173,8 +182,8 @@ def _execute(run: Run) -> str:
         book("error", f"Weft failed to run this flow: {type(exc).__name__}: {exc}")
         failures.after_run(run, None, book, error=str(exc))
         retry_in = auto_retry.plan(run, book)
-        book.flush()
-        services.finish(run, "failure", error=str(exc), steps=hooks.steps)
+        book.flush(closing)
+        services.finish(run, "failure", error=str(exc), steps=hooks.steps, pipeline=closing)
         if retry_in is not None:
             auto_retry.schedule(run.id, retry_in)
         return "failure"
@@ -185,12 +194,13 @@ def _execute(run: Run) -> str:
     level = {"success": "info", "partial": "warning", "stopped": "warning"}.get(result.status, "error")
     book(level, f"Run finished: {result.status}" + (f" — {result.error}" if result.error else "."))
     retry_in = auto_retry.plan(run, book) if result.status == "failure" else None
-    book.flush()  # every row is in before viewers hear the final status
-    usage.add(run.company_id, run.flow_id, runs=1, data_bytes=result.data_out)
+    book.flush(closing)  # every row is in before viewers hear the final status
+    usage.add(run.company_id, run.flow_id, runs=1, data_bytes=result.data_out, pipeline=closing)
     for source, operations in hooks.by_source.items():
-        usage.add(run.company_id, run.flow_id, operations=operations, source=source)
+        usage.add(run.company_id, run.flow_id, operations=operations, source=source, pipeline=closing)
     services.finish(run, result.status, error=result.error, steps=hooks.steps, operations=result.operations,
-                    data_out=result.data_out, payload_count=result.payload_count, cpu_ms=hooks.cpu_ms)
+                    data_out=result.data_out, payload_count=result.payload_count, cpu_ms=hooks.cpu_ms,
+                    pipeline=closing)
     if retry_in is not None:
         auto_retry.schedule(run.id, retry_in)
     return result.status

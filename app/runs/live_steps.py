@@ -22,7 +22,7 @@ from app.runs.logbook import channel
 from app.runs.queue import JOB_TIMEOUT_SECONDS
 
 FIELDS = ("step_id", "label", "type", "status", "duration_ms", "cpu_ms", "payloads_in", "payloads_out",
-          "bytes_in", "bytes_out", "operations", "attempts", "error")
+          "bytes_in", "bytes_out", "operations", "ops_in", "ops_out", "attempts", "error")
 ANNOUNCEMENT = json.dumps({"step": 1})
 log = logging.getLogger(__name__)
 

@@ -119,6 +119,10 @@ class RunStep(TenantMixin, db.Model):
     bytes_in: Mapped[int] = mapped_column(BigInteger, default=0)
     bytes_out: Mapped[int] = mapped_column(BigInteger, default=0)
     operations: Mapped[int] = mapped_column(default=0)
+    # A connector step's operations by its endpoint's direction (receive: in, send: out), and its instance.
+    ops_in: Mapped[int] = mapped_column(default=0)
+    ops_out: Mapped[int] = mapped_column(default=0)
+    instance_id: Mapped[int | None]
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
 

@@ -78,6 +78,8 @@ _ACTIVE = (select(_run.c.flow_id, func.count(_run.c.id))
                   _run.c.flow_id.in_(bindparam("flow_ids", expanding=True)),
                   _run.c.dispatched_at.is_not(None), _run.c.status.in_(("queued", "running")))
            .group_by(_run.c.flow_id))
+_ENDED = select(_run.c.id).where(_run.c.id.in_(bindparam("run_ids", expanding=True)),
+                                 _run.c.status.not_in(("queued", "running")))
 # Let go of the dispatch lock only if it is still ours (it expires on its own after 5 s).
 _UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
@@ -133,6 +135,12 @@ def _mark_dispatched(run_ids: list[int]) -> set[int]:
     return claimed
 
 
+def _ended(run_ids: list[int]) -> list[int]:
+    ended = list(_sql(_ENDED, run_ids=run_ids).scalars())
+    db.session.commit()
+    return ended
+
+
 def _take_slot(run, limit: int) -> bool:
     return get_redis().eval(_TAKE_SLOT, 1, slots_key(run.company_id), run.id, limit) >= 0
 
@@ -174,12 +182,18 @@ def _dispatch(company_id: int, prune: bool = False) -> set[int]:
     redis = get_redis()
     token = str(time.monotonic_ns())
     deadline = time.monotonic() + 5
-    while not redis.set(_lock_key(company_id), token, nx=True, px=5000):
+    # The lock and the slot count in one round trip (the count is used only once the lock is ours).
+    locked, held = redis.pipeline(transaction=False).set(_lock_key(company_id), token, nx=True, px=5000).scard(
+        slots_key(company_id)).execute()
+    while not locked:
         if time.monotonic() > deadline:
             return set()  # another process is dispatching this company right now
         time.sleep(0.005)
+        locked, held = redis.pipeline(transaction=False).set(_lock_key(company_id), token, nx=True,
+                                                             px=5000).scard(slots_key(company_id)).execute()
     try:
-        held = _prune(company_id) if prune else redis.scard(slots_key(company_id))
+        if prune:
+            held = _prune(company_id)
         free = allowance(company_id) - held
         if free <= 0:
             return set()
@@ -192,12 +206,15 @@ def _dispatch(company_id: int, prune: bool = False) -> set[int]:
         redis.sadd(slots_key(company_id), *[run.id for run in waiting])
         claimed = _mark_dispatched([run.id for run in waiting])
         pipe = redis.pipeline(transaction=False)
-        lost = [run.id for run in waiting if run.id not in claimed]
-        if lost:  # stopped meanwhile: give those slots back
-            pipe.srem(slots_key(company_id), *lost)
+        # Jobs first: RQ turns a caller's pipeline into MULTI and refuses once commands are queued
+        # (a give-back queued first lost every job of this dispatch and failed the caller).
         for run in waiting:
             if run.id in claimed:
                 enqueue(run, pipe)
+        lost = [run.id for run in waiting if run.id not in claimed]
+        ended = _ended(lost) if lost else []
+        if ended:  # stopped meanwhile: give those slots back (a run another process handed over keeps its slot)
+            pipe.srem(slots_key(company_id), *ended)
         pipe.eval(_UNLOCK, 1, _lock_key(company_id), token)
         token = None
         pipe.execute()
@@ -226,9 +243,12 @@ def _within_flow_limits(company_id: int, candidates: list, free: int) -> list:
     return chosen
 
 
-def release(run) -> None:
-    """The run ended (or will never start): give back its slot and let the next one in."""
-    get_redis().srem(slots_key(run.company_id), run.id)
+def release(run, pipeline=None) -> None:
+    """The run ended (or will never start): give back its slot and let the next one in. A caller's
+    Redis `pipeline` is executed here, with the slot's give-back, in one round trip."""
+    pipe = get_redis().pipeline(transaction=False) if pipeline is None else pipeline
+    pipe.srem(slots_key(run.company_id), run.id)
+    pipe.execute()
     if _sql(_WAITING, company_id=run.company_id, run_id=0).first() is not None:
         dispatch(run.company_id)
 

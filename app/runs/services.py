@@ -146,10 +146,11 @@ def _finish_statement(names: tuple) -> object:
     return statement
 
 
-def finish(run: Run, status: str, *, error: str | None = None, steps: list | None = None, **totals) -> None:
+def finish(run: Run, status: str, *, error: str | None = None, steps: list | None = None, pipeline=None,
+           **totals) -> None:
     """Store the final status (with `totals`: operations, data_out, payload_count, cpu_ms) and the
-    run's step records in one commit, then tell viewers. Core statements, no unit of work: this is
-    once per run on the worker's hot path."""
+    run's step records in one commit, then tell viewers (with a Redis `pipeline`, when the caller
+    executes it). Core statements, no unit of work: this is once per run on the worker's hot path."""
     values = {"status": status, "error": error, "finished_at": utcnow(), **totals}
     conn = db.session.connection()
     if steps:
@@ -158,7 +159,7 @@ def finish(run: Run, status: str, *, error: str | None = None, steps: list | Non
     db.session.commit()
     for name, value in values.items():  # the loaded run stays true without a reload
         set_committed_value(run, name, value)
-    logbook.publish(run.id, status=status)
+    logbook.publish(run.id, pipeline=pipeline, status=status)
 
 
 def _step_row(step: RunStep) -> dict:

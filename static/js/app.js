@@ -113,14 +113,18 @@
   var STATUS_COLOURS = { success: "#198754", failure: "#dc3545", partial: "#ffc107", stopped: "#212529",
                          running: "#0d6efd", queued: "#6c757d" };
 
+  var PALETTE = ["#0d6efd", "#6f42c1", "#20c997", "#fd7e14", "#d63384", "#0dcaf0", "#6c757d", "#198754"];
+
   function drawCharts(root) {
     if (typeof Chart === "undefined") return;
     root.querySelectorAll("canvas.weft-chart:not([data-drawn])").forEach(function (canvas) {
       var spec = JSON.parse(canvas.dataset.chart);
       canvas.dataset.drawn = "1";
       if (spec.type === "runs-per-day") {
-        var datasets = Object.keys(spec.series).map(function (status) {
-          return { label: status, data: spec.series[status], backgroundColor: STATUS_COLOURS[status] || "#999" };
+        var datasets = Object.keys(spec.series).map(function (status, i) {
+          // Series other than run statuses (the usage page's sources) take a colour by their place.
+          return { label: status, data: spec.series[status],
+                   backgroundColor: STATUS_COLOURS[status] || PALETTE[i % PALETTE.length] };
         });
         new Chart(canvas, {
           type: "bar",

@@ -204,13 +204,19 @@ def test_a_route_nobody_thought_of_fails_the_check(app, partner, acme_rooms):
 
 # The administrator is the one cut off below, so that no page answers 403 for the role before its 404.
 
+# Panel fragments that exist only for one kind of shape (the sample flow's step is a different kind).
+SHAPE_SPECIFIC = frozenset({"flow_panels.connector", "flow_panels.versions"})
+
+
 def test_with_access_the_filled_urls_name_real_rows(app, client, partner, sign_in, acme_rooms):
     """The same URLs are not 404 for a team member with access: the ids above really are Acme's rows."""
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a fragment that fails for its own reasons still got past the 404
     sign_in(partner.emails["admin"])
     client.post(f"/companies/{partner.acme}/switch")
     missing, errors = [], []
-    for _rule, method, targeted, url in requests_for(app, acme_rooms):
+    for rule, method, targeted, url in requests_for(app, acme_rooms):
+        if rule[0] in SHAPE_SPECIFIC:
+            continue  # a fragment of another kind of shape's panel: 404 for the sample flow's step by design
         if method == "GET" and targeted:
             response = client.get(url, headers=HX)
             text(response)

@@ -48,3 +48,65 @@ def test_flash_messages_and_the_canvas_follow_the_language(app, client, login, m
     assert "Jetzt ausführen" in canvas and "Flow-Einstellungen" in canvas and "Run now" not in canvas
     with app.app_context(), tenancy.acting_as(me["company_id"]):
         assert db.session.get(Flow, flow_id).enabled is False
+
+
+SCHEDULED = {
+    "trigger": {"type": "schedule", "config": {"schedules": [
+        {"kind": "hourly", "every": 1, "minute": 15},
+        {"kind": "daily", "hour": 9, "minute": 30, "weekdays": ["mon", "fri"]}]}},
+    "steps": [
+        {"id": "s1", "type": "manual_payload", "version": 1, "config": {"format": "json", "body": '[{"id": 1}]'}},
+        {"id": "s2", "type": "map", "version": 1, "config": {"rules": [{"source": "id", "target": "code"}]}},
+        {"id": "s3", "type": "notify", "version": 1, "config": {"template": "Done", "level": "warning",
+                                                                  "channels": "log"}},
+    ],
+}
+
+
+def _break_the_draft(app, company_id: int, flow_id: int) -> None:
+    """The draft gets a notify step with no template: a problem shown on the canvas and in the deploy dialog."""
+    with app.app_context(), tenancy.acting_as(company_id):
+        draft = db.session.get(Flow, flow_id).draft
+        definition = dict(draft.definition)
+        definition["steps"] = [*definition["steps"], {"id": "s4", "type": "notify", "version": 1,
+                                                        "config": {"template": "", "channels": "log"}}]
+        draft.definition = definition
+        db.session.commit()
+
+
+def test_a_french_user_sees_summaries_schedules_and_problems_in_french(app, client, login, make_flow):
+    me = login("manager")
+    flow_id = make_flow(me["company_id"], definition=SCHEDULED, name="Stock")
+    _break_the_draft(app, me["company_id"], flow_id)
+    choose(client, "fr")
+    canvas = html(client.get(f"/flows/{flow_id}"))
+    # The schedule, in words and with the weekday names of the language (Babel's data).
+    assert "Toutes les heures à :15" in canvas and "Every hour" not in canvas
+    assert "Chaque lun., ven. à 09 h 30 UTC" in canvas
+    # Each shape's one-line summary under its label.
+    assert "JSON, 11 caractères" in canvas and "1 règle" in canvas and "Avertissement · Journal" in canvas
+    assert "1 rule" not in canvas and "Warning · Log" not in canvas
+    # The shape's problem, on the canvas and in the deploy dialog, with the step named in French too.
+    assert "Rédigez le modèle de notification." in canvas
+    dialog = html(client.get(f"/flows/{flow_id}/deploy", headers={"HX-Request": "true"}))
+    assert "Étape 4 (Notification): Rédigez le modèle de notification." in dialog
+    assert "Write the notification template." not in dialog
+
+
+def test_the_worker_gets_english_outside_a_request(app):
+    """The worker has no request: the pure modules answer in English even after a French page was served."""
+    from app.flows import schedules
+    from app.flows.services import validate_definition
+    from app.flows.shapes import get
+
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert schedules.describe({"kind": "hourly", "minute": 15}) == "Toutes les heures à :15"
+    with app.app_context():
+        assert schedules.describe({"kind": "hourly", "minute": 15}) == "Every hour at :15"
+        assert schedules.describe({"kind": "daily", "hour": 9, "minute": 30, "weekdays": ["mon", "fri"]}) == \
+            "Daily on Mon, Fri at 09:30 UTC"
+        assert get("map", 1).summary({"rules": [{}, {}]}) == "2 rules"
+        broken = {"steps": [{"id": "n", "type": "notify", "version": 1, "config": {"template": ""}}]}
+        assert validate_definition(broken)[0] == "Step 1 (Notify): Write the notification template."
+    # And with no app at all (a bare script importing the engine).
+    assert schedules.describe({"kind": "minutes", "every": 5}) == "Every 5 minutes"

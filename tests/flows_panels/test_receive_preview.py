@@ -61,6 +61,8 @@ def test_receive_preview_shows_the_first_page_with_one_request(app, client, logi
     page = html(response)
     assert "Received for this preview: List items (Paged live)" in page
     assert "Only the first page is fetched here" in page
+    assert "Fetched for this preview: the first page only" in page  # a receive sends nothing
+    assert "what it would send" not in page and "Would send" not in page
     assert preview_outputs(page) == [{"items": ITEMS[:10], "page": 1}]
     # the endpoint has three pages; the preview asked for the first one only, once
     assert [(r["method"], r["path"], r["query"]) for r in api.state["requests"]] == [

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
@@ -25,7 +26,8 @@ _ON_FIELD = re.compile(r"^Condition on '(?P<field>[^']*)'")
 
 
 def operator_choices(type_: str | None) -> list[tuple[str, str]]:
-    return [(op.name, op.label) for op in OPERATORS.get(type_ or "string", OPERATORS["string"])]
+    # Labels are marked English constants; __init__ calls this again in the request's language.
+    return [(op.name, gettext(op.label)) for op in OPERATORS.get(type_ or "string", OPERATORS["string"])]
 
 
 class ConditionForm(Form):
@@ -48,11 +50,11 @@ class ConditionForm(Form):
             return True
         ok = super().validate(extra_validators)
         if self.operator.data not in values_of(self.operator):
-            wanted = TYPES.get(self.type.data, "this type")
-            self.operator.errors = [*self.operator.errors, f"Choose an operator for {wanted}."]
+            wanted = _l(TYPES[self.type.data]) if self.type.data in TYPES else _l("this type")
+            self.operator.errors = [*self.operator.errors, _l("Choose an operator for %(type)s.", type=wanted)]
             ok = False
         if not (self.field.data or "").strip():
-            self.field.errors = [*self.field.errors, "Choose a field, or type its path."]
+            self.field.errors = [*self.field.errors, _l("Choose a field, or type its path.")]
             ok = False
         return ok
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.flows import shapes
 from app.flows.context import Bucket, Fork, Payload, ShapeContext, ShapeError
-from app.flows.panels import outside
+from app.flows.panels import choices, outside
 from app.timeutil import utcnow
 
 OUTSIDE = ("connector", "notify", "run_process_flow", "callback", "track_data")
@@ -63,6 +63,7 @@ class Preview:
     paths: list[PathShown] | None = None
     logs: list[tuple[str, str]] = field(default_factory=list)
     outside: bool = False
+    fetched: bool = False  # a connector on a receive endpoint: the preview fetched its first page for real
     stores: bool = False
     would_send: list[outside.Sent] = field(default_factory=list)
     unavailable: str | None = None
@@ -129,6 +130,14 @@ def run(step: dict, config: dict, paths: list[dict], bucket: Bucket, *, flow_var
             services["scripts"].close()
 
 
+def _receives(config: dict) -> bool:
+    """An HTTP receive endpoint, whose preview fetches (outside.py); a protocol one has no preview at all."""
+    row = choices.instance(config.get("instance_id"))
+    endpoint = choices.endpoint(row, config.get("endpoint"))
+    return (endpoint is not None and endpoint.get("direction") != "send"
+            and not (row.connector.definition or {}).get("protocol"))
+
+
 def _run(step, config, paths, bucket, flow_variables, flow_id, company_id, services) -> Preview:
     shape_type = step.get("type", "")
     log_only = shape_type == "notify" and config.get("channels", "email_log") == "log"
@@ -160,6 +169,7 @@ def _run(step, config, paths, bucket, flow_variables, flow_id, company_id, servi
         lookups=services.get("lookups"), scripts=services.get("scripts"), caches=services.get("caches"),
         dedupe=services.get("dedupe"))
     if result.outside or shape_type == "cache_add":
+        result.fetched = shape_type == "connector" and _receives(config)
         try:
             result.would_send = outside.describe(shape_type, ctx, flow_id=flow_id)
         except outside.NoPreview as exc:

@@ -13,7 +13,7 @@ from typing import Any
 from app.flows import diffing
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.markers import N_
+from app.markers import N_, gettext
 
 MAX_CHARS = 100_000
 MAX_DIFFERENCES = 20
@@ -38,18 +38,22 @@ class AssertPayload(Shape):
     def validate(self, config: dict) -> list[str]:
         expected = config.get("expected")
         if not isinstance(expected, str) or not expected.strip():
-            return ["Paste the expected payload ({} is allowed)."]
+            return [gettext("Paste the expected payload ({} is allowed).")]
         if len(expected) > MAX_CHARS:
-            return [f"The expected payload is {len(expected):,} characters; the limit is {MAX_CHARS:,}."]
+            return [gettext("The expected payload is %(size)s characters; the limit is %(limit)s.",
+                            size=f"{len(expected):,}", limit=f"{MAX_CHARS:,}")]
         try:
             json.loads(expected)
         except json.JSONDecodeError as exc:
-            return [f"The expected payload is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."]
+            return [gettext("The expected payload is not valid JSON: %(error)s (line %(line)d, column %(column)d).",
+                            error=exc.msg, line=exc.lineno, column=exc.colno)]
         return []
 
     def summary(self, config: dict) -> str:
         expected = (config.get("expected") or "").strip()
-        return f"expects {diffing.show(json.loads(expected), 40)}" if not self.validate(config) else "not set up"
+        if self.validate(config):
+            return gettext("not set up")
+        return gettext("expects %(payload)s", payload=diffing.show(json.loads(expected), 40))
 
     def execute(self, ctx: ShapeContext) -> Bucket:
         problems = self.validate(ctx.config)

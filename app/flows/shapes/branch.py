@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from app.flows.context import Fork, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.markers import N_
+from app.markers import N_, gettext
 
 MAX_PATHS = 6
 
@@ -20,16 +20,17 @@ class Branch(Shape):
     retries = 0  # nothing here can fail transiently
 
     def validate(self, config: dict) -> list[str]:
-        return [f"Unknown setting {key!r}." for key in config]
+        return [gettext("Unknown setting %(key)s.", key=repr(key)) for key in config]
 
     def validate_paths(self, paths: list[dict]) -> list[str]:
         """Problems with the branches themselves (the step's paths, which validate() does not see)."""
         if not 1 <= len(paths) <= MAX_PATHS:
-            return [f"A branch shape holds 1 to {MAX_PATHS} branches; it has {len(paths)}."]
+            return [gettext("A branch shape holds 1 to %(max)d branches; it has %(num)d.", max=MAX_PATHS,
+                            num=len(paths))]
         return []
 
     def summary(self, config: dict) -> str:
-        return "paths run in order"
+        return gettext("paths run in order")
 
     def execute(self, ctx: ShapeContext) -> Fork:
         if not ctx.paths:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.markers import N_
+from app.markers import N_, gettext
 
 LEVELS = ("run", "flow", "company")
 UNITS = ("minutes", "hours", "days")
@@ -43,12 +43,12 @@ class CacheAdd(Shape):
     def validate(self, config: dict) -> list[str]:
         problems = []
         if not str(config.get("cache") or "").strip():
-            problems.append("Name the cache.")
+            problems.append(gettext("Name the cache."))
         if config.get("level", "flow") not in LEVELS:
-            problems.append("Choose the cache level: flow run, flow or company.")
+            problems.append(gettext("Choose the cache level: flow run, flow or company."))
         key = config.get("key")
         if not isinstance(key, str) or not key.strip():
-            problems.append("Enter a cache key, such as customers or customer-[[payload.id]].")
+            problems.append(gettext("Enter a cache key, such as customers or customer-[[payload.id]]."))
         else:
             problems += variables.validate(key)
         number = config.get("expiry_number")
@@ -57,9 +57,9 @@ class CacheAdd(Shape):
                 if float(number) <= 0:
                     raise ValueError
             except (TypeError, ValueError):
-                problems.append("The expiry must be a positive number (or empty for none).")
+                problems.append(gettext("The expiry must be a positive number (or empty for none)."))
             if config.get("expiry_unit", "hours") not in UNITS:
-                problems.append("The expiry unit must be minutes, hours or days.")
+                problems.append(gettext("The expiry unit must be minutes, hours or days."))
         return problems
 
     def summary(self, config: dict) -> str:

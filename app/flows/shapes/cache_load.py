@@ -14,7 +14,7 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.markers import N_
+from app.markers import N_, gettext
 
 NOT_AVAILABLE = "Caches are not available in this run (it has no cache service)."
 
@@ -51,14 +51,14 @@ class CacheLoad(Shape):
     def validate(self, config: dict) -> list[str]:
         problems = []
         if not str(config.get("cache") or "").strip():
-            problems.append("Choose the cache to load from.")
+            problems.append(gettext("Choose the cache to load from."))
         key = config.get("key")
         if not isinstance(key, str) or not key.strip():
-            problems.append("Enter the cache key to load, such as customers or customer-[[payload.id]].")
+            problems.append(gettext("Enter the cache key to load, such as customers or customer-[[payload.id]]."))
         else:
             problems += variables.validate(key)
             if len([r for r in variables.references(key) if "*" in r.path.split(".")]) > 1:
-                problems.append("A cache key may hold one [[payload.*.x]] token at most.")
+                problems.append(gettext("A cache key may hold one [[payload.*.x]] token at most."))
         return problems
 
     def summary(self, config: dict) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from app.flows.context import Bucket, ShapeContext
 from app.flows.shapes.base import Shape
-from app.markers import N_
+from app.markers import N_, gettext
 
 
 class Callback(Shape):
@@ -24,7 +24,7 @@ class Callback(Shape):
     retries = 2  # answering goes through Redis; a hiccup is worth another try while the caller waits
 
     def summary(self, config: dict) -> str:
-        return "answers the callback request"
+        return gettext("answers the callback request")
 
     def execute(self, ctx: ShapeContext) -> Bucket:
         if ctx.callback_respond is None:

@@ -26,7 +26,7 @@ import time
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.markers import N_
+from app.markers import N_, gettext
 
 WRAPPING = ("raw", "first")
 _CURLY_TOKEN = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}")
@@ -67,34 +67,35 @@ class Connector(Shape):
             if int(config.get("instance_id")) <= 0:
                 raise ValueError
         except (TypeError, ValueError):
-            problems.append("Choose a connector instance.")
+            problems.append(gettext("Choose a connector instance."))
         if not config.get("endpoint"):
-            problems.append("Choose an endpoint.")
+            problems.append(gettext("Choose an endpoint."))
         timeout = config.get("timeout")
         if timeout not in (None, ""):
             try:
                 if not 1 <= float(timeout) <= MAX_TIMEOUT:
                     raise ValueError
             except (TypeError, ValueError):
-                problems.append(f"The request timeout must be between 1 and {MAX_TIMEOUT} seconds.")
+                problems.append(gettext("The request timeout must be between 1 and %(max)d seconds.", max=MAX_TIMEOUT))
         retries = config.get("retries")
         if retries not in (None, ""):
             try:
                 if int(retries) not in (0, 1, 2):
                     raise ValueError
             except (TypeError, ValueError):
-                problems.append("Retries must be 0, 1 or 2.")
+                problems.append(gettext("Retries must be 0, 1 or 2."))
         if str(config.get("wrapping", "raw")).lower() not in WRAPPING:
-            problems.append("Wrapping must be 'raw' or 'first'.")
+            problems.append(gettext("Wrapping must be 'raw' or 'first'."))
         for name, value in (config.get("variables") or {}).items():
             if isinstance(value, str):
-                problems += [f"Variable '{name}': {p}" for p in variables.validate(value, brackets=(variables.SQUARE,))]
+                problems += [gettext("Variable '%(name)s': %(problem)s", name=name, problem=p)
+                             for p in variables.validate(value, brackets=(variables.SQUARE,))]
         return problems
 
     def summary(self, config: dict) -> str:
-        endpoint = config.get("endpoint_name") or config.get("endpoint") or "no endpoint"
-        instance = config.get("instance_name") or (f"instance {config['instance_id']}" if config.get("instance_id")
-                                                   else "no instance")
+        endpoint = config.get("endpoint_name") or config.get("endpoint") or gettext("no endpoint")
+        instance = config.get("instance_name") or (gettext("instance %(id)s", id=config["instance_id"])
+                                                   if config.get("instance_id") else gettext("no instance"))
         return f"{endpoint} · {instance}"
 
     # -- running ------------------------------------------------------------------------------------
@@ -114,6 +115,7 @@ class Connector(Shape):
             endpoint = instance.endpoint(config["endpoint"])
         except ConnectorError as exc:
             raise ShapeError(str(exc)) from None
+        ctx.metered_as(instance.id, "send" if endpoint.get("direction") == "send" else "receive")
 
         def on_exchange(exchange) -> None:
             ctx.operations(1)

@@ -18,9 +18,9 @@ from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.paths import PathError, compile_path, parse_path
 from app.flows.shapes.base import Shape
-from app.markers import N_
+from app.markers import N_, gettext
 
-BEHAVIOURS = {"filter": "Filter", "track": "Track", "filter_track": "Filter & track"}
+BEHAVIOURS = {"filter": N_("Filter"), "track": N_("Track"), "filter_track": N_("Filter & track")}
 NOT_AVAILABLE = "De-dupe data pools are not available in this run (it has no de-dupe service)."
 
 
@@ -35,23 +35,24 @@ class Dedupe(Shape):
     def validate(self, config: dict) -> list[str]:
         problems = []
         if not str(config.get("pool") or "").strip():
-            problems.append("Choose a data pool (or type a new name to create one).")
+            problems.append(gettext("Choose a data pool (or type a new name to create one)."))
         path = config.get("key_field")
         if not isinstance(path, str) or not path.strip():
-            problems.append("Enter the key field: the path of the value to match on, such as id.")
+            problems.append(gettext("Enter the key field: the path of the value to match on, such as id."))
         else:
             try:
                 parse_path(path.strip())
             except PathError as exc:
-                problems.append(f"Key field: {exc}.")
+                problems.append(gettext("Key field: %(problem)s.", problem=exc))
             if "*" in path:
-                problems.append("The key field names one value per record; it cannot hold *.")
+                problems.append(gettext("The key field names one value per record; it cannot hold *."))
         if config.get("behaviour", "filter_track") not in BEHAVIOURS:
-            problems.append("Choose the behaviour: filter, track, or filter & track.")
+            problems.append(gettext("Choose the behaviour: filter, track, or filter & track."))
         return problems
 
     def summary(self, config: dict) -> str:
-        return f"{BEHAVIOURS.get(config.get('behaviour', 'filter_track'), '?')} · {config.get('key_field') or '?'} · " \
+        behaviour = BEHAVIOURS.get(config.get("behaviour", "filter_track"))
+        return f"{gettext(behaviour) if behaviour else '?'} · {config.get('key_field') or '?'} · " \
                f"{config.get('pool') or '?'}"
 
     def execute(self, ctx: ShapeContext) -> Bucket:

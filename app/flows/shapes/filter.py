@@ -3,13 +3,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.flows import condition_config, variables
+from app.flows import condition_config, condition_operators, variables
 from app.flows.conditions import ConditionError, compile_conditions, filter_records
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape, read_structured, with_records
-from app.markers import N_
+from app.markers import N_, gettext, ngettext
 
 SETTINGS = ("conditions", "logic", "keep_matching", "source")  # source: schema helper for the field picker
+
+
+def operator_label(row: dict) -> str:
+    """The operator of a condition row as the settings form names it, in the current language."""
+    type_ = condition_operators.canonical_type(str(row.get("type") or "string")) or "string"
+    name = condition_operators.canonical_operator(type_, str(row.get("operator") or ""))
+    if name is None:
+        return str(row.get("operator") or "?")
+    return gettext(condition_operators.OPERATOR_NAMES[type_][name].label)
 
 
 def _plural(n: int, word: str) -> str:
@@ -25,27 +34,33 @@ class Filter(Shape):
     retries = 0  # the same records give the same answer; trying again cannot help
 
     def validate(self, config: dict) -> list[str]:
-        problems = [f"Unknown setting {key!r}." for key in config if key not in SETTINGS]
+        problems = [gettext("Unknown setting %(key)s.", key=repr(key)) for key in config if key not in SETTINGS]
         rows = config.get("conditions")
         if not rows:
-            problems.append("Add at least one condition.")
+            problems.append(gettext("Add at least one condition."))
         problems += condition_config.validate_rows(rows)
         problems += condition_config.validate_logic(config.get("logic"))
         keep = config.get("keep_matching", True)
         if not isinstance(keep, bool):
-            problems.append(f"Keep matching must be true or false, not {keep!r}.")
+            problems.append(gettext("Keep matching must be true or false, not %(value)s.", value=repr(keep)))
         return problems
 
     def summary(self, config: dict) -> str:
         rows = config.get("conditions") or []
-        action = "keep" if config.get("keep_matching", True) else "remove"
+        keep = config.get("keep_matching", True)
         if len(rows) == 1 and isinstance(rows[0], dict):
             row = rows[0]
             value = row.get("value")
             shown = f" {value}" if value not in (None, "") else ""
-            return f"{action} where {row.get('field', '?')} {row.get('operator', '?')}{shown}"
+            words = dict(field=row.get("field", "?"), operator=operator_label(row), value=shown)
+            return (gettext("keep where %(field)s %(operator)s%(value)s", **words) if keep
+                    else gettext("remove where %(field)s %(operator)s%(value)s", **words))
         joiner = condition_config.logic_of(config).upper()
-        return f"{action} where {len(rows)} conditions match ({joiner})"
+        if keep:
+            return ngettext("keep where %(num)d condition matches (%(logic)s)",
+                            "keep where %(num)d conditions match (%(logic)s)", len(rows), logic=joiner)
+        return ngettext("remove where %(num)d condition matches (%(logic)s)",
+                        "remove where %(num)d conditions match (%(logic)s)", len(rows), logic=joiner)
 
     def execute(self, ctx: ShapeContext) -> Bucket:
         config = ctx.config

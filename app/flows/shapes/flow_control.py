@@ -7,7 +7,7 @@ from app.flows.batching import BatchError, batch
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.paths import STAR, PathError, parse_path
 from app.flows.shapes.base import Shape, read_structured
-from app.markers import N_
+from app.markers import N_, gettext
 
 FORMATS = ("auto", "json", "xml", "csv")  # plain text has no records to batch
 SETTINGS = ("level", "size", "format", "wrap_single", "source")  # source: schema helper for the level picker
@@ -23,35 +23,39 @@ class FlowControl(Shape):
     retries = 0  # the same payload gives the same batches; trying again cannot help
 
     def validate(self, config: dict) -> list[str]:
-        problems = [f"Unknown setting {key!r}." for key in config if key not in SETTINGS]
+        problems = [gettext("Unknown setting %(key)s.", key=repr(key)) for key in config if key not in SETTINGS]
         level = config.get("level", "*")
         if not isinstance(level, str):
-            problems.append("The batch level must be a path (or * for a payload that is itself an array).")
+            problems.append(gettext("The batch level must be a path (or * for a payload that is itself an array)."))
         elif level.strip() not in ("", "*", "$"):
             try:
                 segs = parse_path(level.strip())
             except PathError as exc:
-                problems.append(f"Batch level: {exc}.")
+                problems.append(gettext("Batch level: %(problem)s.", problem=exc))
             else:
                 if STAR in segs[:-1]:
-                    problems.append(f"The batch level {level!r} must name one array; '*' is only allowed alone "
-                                    "(the payload itself) or at the end.")
+                    problems.append(gettext("The batch level %(level)s must name one array; '*' is only allowed "
+                                            "alone (the payload itself) or at the end.", level=repr(level)))
         size = config.get("size", DEFAULT_SIZE)
         if type(size) is not int or size < 1:
-            problems.append(f"The batch size must be a whole number of at least 1, not {size!r}.")
+            problems.append(gettext("The batch size must be a whole number of at least 1, not %(value)s.",
+                                    value=repr(size)))
         fmt = config.get("format", "auto")
         if fmt not in FORMATS:
-            problems.append(f"The payload format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
+            problems.append(gettext("The payload format must be one of %(formats)s, not %(value)s.",
+                                    formats=", ".join(FORMATS), value=repr(fmt)))
         wrap = config.get("wrap_single", True)
         if not isinstance(wrap, bool):
-            problems.append(f"'Wrap single records in an array' must be true or false, not {wrap!r}.")
+            problems.append(gettext("'Wrap single records in an array' must be true or false, not %(value)s.",
+                                    value=repr(wrap)))
         return problems
 
     def summary(self, config: dict) -> str:
         size = config.get("size", DEFAULT_SIZE)
         level = config.get("level", "*") or "*"
-        where = "" if level in ("*", "$") else f" of {level}"
-        return f"batches of {size}{where}"
+        if level in ("*", "$"):
+            return gettext("batches of %(size)s", size=size)
+        return gettext("batches of %(size)s of %(level)s", size=size, level=level)
 
     def execute(self, ctx: ShapeContext) -> Bucket:
         config = ctx.config

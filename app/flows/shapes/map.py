@@ -10,7 +10,7 @@ from app.flows import mapping
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape, read_structured
 from app.flows.transforms import TransformContext, TransformError
-from app.markers import N_
+from app.markers import N_, ngettext
 
 
 @functools.lru_cache(maxsize=256)
@@ -31,7 +31,7 @@ class Map(Shape):
 
     def summary(self, config: dict) -> str:
         rules = config.get("rules", [])
-        return f"{len(rules)} rule{'s' if len(rules) != 1 else ''}"
+        return ngettext("%(num)d rule", "%(num)d rules", len(rules))
 
     def execute(self, ctx: ShapeContext) -> Bucket:
         try:

@@ -19,10 +19,10 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.markers import N_
+from app.markers import N_, gettext, ngettext
 
-LEVELS = {"success": "Success", "info": "Info", "warning": "Warning", "error": "Error"}
-CHANNELS = {"email_log": "Email + log", "log": "Log", "email": "Email"}
+LEVELS = {"success": N_("Success"), "info": N_("Info"), "warning": N_("Warning"), "error": N_("Error")}
+CHANNELS = {"email_log": N_("Email + log"), "log": N_("Log"), "email": N_("Email")}
 EMAILS = ("email", "email_log")
 LOGS = ("log", "email_log")
 TOKEN_CHARS = 100
@@ -57,30 +57,34 @@ class Notify(Shape):
         errors: list[str] = []
         template = config.get("template")
         if not isinstance(template, str) or not template.strip():
-            errors.append("Write the notification template.")
+            errors.append(gettext("Write the notification template."))
         elif len(template) > MAX_TEMPLATE_CHARS:
-            errors.append(f"The template is {len(template):,} characters; the limit is {MAX_TEMPLATE_CHARS:,}.")
+            errors.append(gettext("The template is %(size)s characters; the limit is %(limit)s.",
+                                  size=f"{len(template):,}", limit=f"{MAX_TEMPLATE_CHARS:,}"))
         else:
             errors += variables.validate(template)
         if config.get("level", "info") not in LEVELS:
-            errors.append(f"Alert level must be one of: {', '.join(LEVELS.values())}.")
+            errors.append(gettext("Alert level must be one of: %(choices)s.",
+                                  choices=", ".join(gettext(v) for v in LEVELS.values())))
         channels = config.get("channels", "email_log")
         if channels not in CHANNELS:
-            errors.append(f"Channels must be one of: {', '.join(CHANNELS.values())}.")
+            errors.append(gettext("Channels must be one of: %(choices)s.",
+                                  choices=", ".join(gettext(v) for v in CHANNELS.values())))
         elif channels in EMAILS:
             groups = config.get("groups")
             if not isinstance(groups, list) or not groups:
-                errors.append("Choose at least one notification group to email.")
+                errors.append(gettext("Choose at least one notification group to email."))
             elif not all(isinstance(g, int) and not isinstance(g, bool) for g in groups):
-                errors.append("Notification groups must be chosen from the list.")
+                errors.append(gettext("Notification groups must be chosen from the list."))
         return errors
 
     def summary(self, config: dict) -> str:
-        level = LEVELS.get(config.get("level", "info"), "?")
-        channels = CHANNELS.get(config.get("channels", "email_log"), "?")
-        groups = len(_groups(config))
-        extra = f", {groups} group{'s' if groups != 1 else ''}" if config.get("channels", "email_log") in EMAILS else ""
-        return f"{level} · {channels}{extra}"
+        level = LEVELS.get(config.get("level", "info"))
+        channels = CHANNELS.get(config.get("channels", "email_log"))
+        shown = f"{gettext(level) if level else '?'} · {gettext(channels) if channels else '?'}"
+        if config.get("channels", "email_log") not in EMAILS:
+            return shown
+        return ngettext("%(shown)s, %(num)d group", "%(shown)s, %(num)d groups", len(_groups(config)), shown=shown)
 
     def execute(self, ctx: ShapeContext) -> Bucket:
         problems = self.validate(ctx.config)

@@ -11,9 +11,9 @@ from app.flows import condition_config, variables
 from app.flows.conditions import ConditionError, compile_conditions, route_split
 from app.flows.context import Bucket, Fork, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape, read_structured, with_records
-from app.markers import N_
+from app.markers import N_, gettext
 
-METHODS = {"all": "Follow all matching routes", "first": "Follow first matching route only"}
+METHODS = {"all": N_("Follow all matching routes"), "first": N_("Follow first matching route only")}
 PATH_SETTINGS = ("conditions", "logic", "source")
 
 
@@ -34,34 +34,37 @@ class Route(Shape):
     retries = 0  # the same records give the same answer; trying again cannot help
 
     def validate(self, config: dict) -> list[str]:
-        problems = [f"Unknown setting {key!r}." for key in config if key not in ("method", "source")]
+        problems = [gettext("Unknown setting %(key)s.", key=repr(key))
+                    for key in config if key not in ("method", "source")]
         method = config.get("method", "all")
         if method not in METHODS:
-            problems.append(f"Routing method must be 'all' ({METHODS['all']}) or 'first' ({METHODS['first']}), "
-                            f"not {method!r}.")
+            problems.append(gettext("Routing method must be 'all' (%(all)s) or 'first' (%(first)s), not %(value)s.",
+                                    value=repr(method), **{key: gettext(text) for key, text in METHODS.items()}))
         return problems
 
     def validate_paths(self, paths: list[dict]) -> list[str]:
         """Problems with the routes themselves (they are the step's paths, so validate() does not see them)."""
         if len(paths) < 2:
-            return [f"A route shape needs at least 2 routes; it has {len(paths)}."]
+            return [gettext("A route shape needs at least 2 routes; it has %(num)d.", num=len(paths))]
         problems = []
         names = [p.get("name") for p in paths if p.get("name")]
         for name in sorted({n for n in names if names.count(n) > 1}):
-            problems.append(f"Two routes are called {name!r}; give each route its own name.")
+            problems.append(gettext("Two routes are called %(name)s; give each route its own name.", name=repr(name)))
         for number, path in enumerate(paths, start=1):
-            where = f"Route {_route_name(path, number)!r}"
+            where = gettext("Route %(name)s", name=repr(_route_name(path, number)))
             config = path.get("config") or {}
             if not isinstance(config, dict):
-                problems.append(f"{where}: its settings must be an object.")
+                problems.append(gettext("%(where)s: its settings must be an object.", where=where))
                 continue
-            problems += [f"{where}: unknown setting {key!r}." for key in config if key not in PATH_SETTINGS]
+            problems += [gettext("%(where)s: unknown setting %(key)s.", where=where, key=repr(key))
+                         for key in config if key not in PATH_SETTINGS]
             problems += [f"{where}: {p}" for p in condition_config.validate_logic(config.get("logic"))]
             problems += [f"{where}: {p}" for p in condition_config.validate_rows(config.get("conditions"))]
         return problems
 
     def summary(self, config: dict) -> str:
-        return METHODS.get(config.get("method", "all"), "")
+        method = METHODS.get(config.get("method", "all"))
+        return gettext(method) if method else ""
 
     def execute(self, ctx: ShapeContext) -> Fork:
         if not ctx.paths:

@@ -22,7 +22,7 @@ import json
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.markers import N_
+from app.markers import N_, gettext
 
 MAX_PAYLOAD_CHARS = 100_000
 LOGGED_IDS = 20
@@ -50,30 +50,34 @@ class RunProcessFlow(Shape):
         errors = []
         flow_id, version = config.get("flow_id"), config.get("version")
         if not _is_int(flow_id) or flow_id < 1:
-            errors.append("Choose the process flow to run.")
+            errors.append(gettext("Choose the process flow to run."))
         if version is not None and (not _is_int(version) or version < 1):
-            errors.append("The version must be a version number, or empty for the deployed version.")
+            errors.append(gettext("The version must be a version number, or empty for the deployed version."))
         overrides = config.get("variables") or {}
         if not isinstance(overrides, dict):
-            errors.append("Variables must be pairs of a name and a value.")
+            errors.append(gettext("Variables must be pairs of a name and a value."))
         else:
             for name, value in overrides.items():
                 if not str(name).strip():
-                    errors.append("Every variable override needs a name.")
+                    errors.append(gettext("Every variable override needs a name."))
                 elif isinstance(value, str):
-                    errors += [f"Variable '{name}': {problem}" for problem in variables.validate(value)]
+                    errors += [gettext("Variable '%(name)s': %(problem)s", name=name, problem=problem)
+                               for problem in variables.validate(value)]
         payload = config.get("payload")
         if payload is not None and not isinstance(payload, str):
-            errors.append("The manual payload must be text.")
+            errors.append(gettext("The manual payload must be text."))
         elif isinstance(payload, str) and len(payload) > MAX_PAYLOAD_CHARS:
-            errors.append(f"The manual payload is {len(payload):,} characters; the limit is {MAX_PAYLOAD_CHARS:,}.")
+            errors.append(gettext("The manual payload is %(size)s characters; the limit is %(limit)s.",
+                                  size=f"{len(payload):,}", limit=f"{MAX_PAYLOAD_CHARS:,}"))
         return errors
 
     def summary(self, config: dict) -> str:
         if not _is_int(config.get("flow_id")):
-            return "no flow chosen"
+            return gettext("no flow chosen")
         version = config.get("version")
-        return f"flow #{config['flow_id']}" + (f", version {version}" if version else ", deployed version")
+        if version:
+            return gettext("flow #%(flow)s, version %(version)s", flow=config["flow_id"], version=version)
+        return gettext("flow #%(flow)s, deployed version", flow=config["flow_id"])
 
     def execute(self, ctx: ShapeContext) -> Bucket:
         problems = self.validate(ctx.config)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, ShapeContext, ShapeError, StepTimeout
 from app.flows.shapes.base import Shape
-from app.markers import N_
+from app.markers import N_, gettext
 
 NOT_AVAILABLE = "Custom scripts are not available in this run (it has no script service)."
 
@@ -31,21 +31,22 @@ class Script(Shape):
         problems = []
         ref = config.get("script_id")
         if ref in (None, "") or isinstance(ref, bool) or not isinstance(ref, (int, str)):
-            problems.append("Choose a deployed script.")
+            problems.append(gettext("Choose a deployed script."))
         values = config.get("variables") or {}
         if not isinstance(values, dict):
-            problems.append("Variables must be a set of names and values.")
+            problems.append(gettext("Variables must be a set of names and values."))
         else:
             for name, value in values.items():
                 if not str(name).strip():
-                    problems.append("Every variable needs a name.")
+                    problems.append(gettext("Every variable needs a name."))
                 elif isinstance(value, str):
-                    problems += [f"Variable '{name}': {p}" for p in variables.validate(value)]
+                    problems += [gettext("Variable '%(name)s': %(problem)s", name=name, problem=p)
+                                 for p in variables.validate(value)]
         return problems
 
     def summary(self, config: dict) -> str:
         ref = config.get("script_id")
-        return config.get("script_name") or (f"script {ref}" if ref else "no script")
+        return config.get("script_name") or (gettext("script %(id)s", id=ref) if ref else gettext("no script"))
 
     def execute(self, ctx: ShapeContext) -> Bucket:
         from app.scripts.sandbox import ScriptError

@@ -20,7 +20,7 @@ from __future__ import annotations
 from app.flows import variables
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.markers import N_
+from app.markers import N_, gettext
 
 MAX_ENTRIES = 100
 
@@ -28,6 +28,21 @@ MAX_ENTRIES = 100
 def _entries(config: dict, kind: str) -> list:
     entries = config.get(kind) or []
     return entries if isinstance(entries, list) else []
+
+
+# Whole sentences per kind of entry, so that each language can agree its words (marked, translated when used).
+_TEXTS = {
+    "flow": (N_("Flow variables must be a list."),
+             N_("Flow variables: at most %(max)d entries."),
+             N_("Flow variable %(number)d is not an entry with a name and a value."),
+             N_("Flow variable %(number)d needs a name."),
+             N_("Flow variable '%(name)s': %(problem)s")),
+    "meta": (N_("Meta variables must be a list."),
+             N_("Meta variables: at most %(max)d entries."),
+             N_("Meta variable %(number)d is not an entry with a key and a value."),
+             N_("Meta variable %(number)d needs a key."),
+             N_("Meta variable '%(name)s': %(problem)s")),
+}
 
 
 class SetVariables(Shape):
@@ -40,29 +55,31 @@ class SetVariables(Shape):
     def validate(self, config: dict) -> list[str]:
         errors = self._problems(config)
         if not errors and not _entries(config, "flow") and not _entries(config, "meta"):
-            errors.append("Add at least one flow or meta variable.")
+            errors.append(gettext("Add at least one flow or meta variable."))
         return errors
 
     def _problems(self, config: dict) -> list[str]:
         errors: list[str] = []
-        for kind, name_key, noun in (("flow", "name", "Flow variable"), ("meta", "key", "Meta variable")):
+        for kind, name_key in (("flow", "name"), ("meta", "key")):
+            not_a_list, too_many, not_an_entry, no_name, bad_value = _TEXTS[kind]
             entries = config.get(kind) or []
             if not isinstance(entries, list):
-                errors.append(f"{noun}s must be a list.")
+                errors.append(gettext(not_a_list))
                 continue
             if len(entries) > MAX_ENTRIES:
-                errors.append(f"{noun}s: at most {MAX_ENTRIES} entries.")
+                errors.append(gettext(too_many, max=MAX_ENTRIES))
             for number, entry in enumerate(entries, start=1):
                 if not isinstance(entry, dict):
-                    errors.append(f"{noun} {number} is not an entry with a {name_key} and a value.")
+                    errors.append(gettext(not_an_entry, number=number))
                     continue
                 name = entry.get(name_key)
                 if not isinstance(name, str) or not name.strip():
-                    errors.append(f"{noun} {number} needs a {name_key}.")
+                    errors.append(gettext(no_name, number=number))
                     continue
                 value = entry.get("value", "")
                 if isinstance(value, str):
-                    errors += [f"{noun} '{name}': {problem}" for problem in variables.validate(value)]
+                    errors += [gettext(bad_value, name=name, problem=problem)
+                               for problem in variables.validate(value)]
         return errors
 
     def summary(self, config: dict) -> str:

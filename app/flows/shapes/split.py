@@ -9,7 +9,7 @@ from app.flows.batching import SplitError, split
 from app.flows.context import Bucket, Payload, ShapeContext, ShapeError
 from app.flows.paths import PathError, parse_path
 from app.flows.shapes.base import Shape, read_structured
-from app.markers import N_
+from app.markers import N_, gettext
 
 SETTINGS = ("level", "wrapper_key", "source")  # source: schema helper for the path picker
 
@@ -41,18 +41,18 @@ class Split(Shape):
     retries = 0  # the same payload gives the same answer; trying again cannot help
 
     def validate(self, config: dict) -> list[str]:
-        problems = [f"Unknown setting {key!r}." for key in config if key not in SETTINGS]
+        problems = [gettext("Unknown setting %(key)s.", key=repr(key)) for key in config if key not in SETTINGS]
         level = config.get("level")
         if not isinstance(level, str) or not level.strip():
-            problems.append("Choose the level to split (a path such as customer.addresses).")
+            problems.append(gettext("Choose the level to split (a path such as customer.addresses)."))
         else:
             try:
                 parse_path(level.strip())
             except PathError as exc:
-                problems.append(f"Level to split: {exc}.")
+                problems.append(gettext("Level to split: %(problem)s.", problem=exc))
         wrapper = config.get("wrapper_key")
         if wrapper is not None and not isinstance(wrapper, str):
-            problems.append("The wrapper key must be text (or empty for no wrapper).")
+            problems.append(gettext("The wrapper key must be text (or empty for no wrapper)."))
         return problems
 
     def summary(self, config: dict) -> str:

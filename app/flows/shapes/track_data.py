@@ -18,7 +18,7 @@ from app.flows import variables
 from app.flows.context import Bucket, ShapeContext, ShapeError
 from app.flows.paths import STAR, PathError, compile_path, parse_path
 from app.flows.shapes.base import Shape
-from app.markers import N_
+from app.markers import N_, gettext
 
 MAX_VALUE_CHARS = 255
 MAX_LABEL_CHARS = 120
@@ -58,22 +58,23 @@ class TrackData(Shape):
     def validate(self, config: dict) -> list[str]:
         fields = config.get("fields")
         if not isinstance(fields, list) or not fields:
-            return ["Add at least one field to track."]
+            return [gettext("Add at least one field to track.")]
         if len(fields) > MAX_FIELDS:
-            return [f"Track at most {MAX_FIELDS} fields in one shape."]
+            return [gettext("Track at most %(max)d fields in one shape.", max=MAX_FIELDS)]
         errors = []
         for number, field in enumerate(fields, start=1):
             path = field.get("path") if isinstance(field, dict) else None
             if not isinstance(path, str) or not path.strip():
-                errors.append(f"Field {number} needs a path, such as customer_id.")
+                errors.append(gettext("Field %(number)d needs a path, such as customer_id.", number=number))
                 continue
             try:
                 parse_path(path.strip())
             except PathError as exc:
-                errors.append(f"Field {number}: {exc}.")
+                errors.append(gettext("Field %(number)d: %(problem)s.", number=number, problem=exc))
             label = field.get("label")
             if label is not None and (not isinstance(label, str) or len(label) > MAX_LABEL_CHARS):
-                errors.append(f"Field {number}: the label must be text of at most {MAX_LABEL_CHARS} characters.")
+                errors.append(gettext("Field %(number)d: the label must be text of at most %(max)d characters.",
+                                      number=number, max=MAX_LABEL_CHARS))
         return errors
 
     def summary(self, config: dict) -> str:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from app.flows.context import Bucket, ShapeContext, ShapeError
 from app.flows.shapes.base import Shape
-from app.markers import N_
+from app.markers import N_, gettext
 
-ACTIONS = {"partial": "Succeed as partial success", "fail": "Fail the run"}
+ACTIONS = {"partial": N_("Succeed as partial success"), "fail": N_("Fail the run")}
 
 
 class TryCatch(Shape):
@@ -23,11 +23,13 @@ class TryCatch(Shape):
     def validate(self, config: dict) -> list[str]:
         action = config.get("on_exception", "partial")
         if action not in ACTIONS:
-            return [f"Action on exception must be one of: {', '.join(ACTIONS.values())}."]
+            return [gettext("Action on exception must be one of: %(choices)s.",
+                            choices=", ".join(gettext(v) for v in ACTIONS.values()))]
         return []
 
     def summary(self, config: dict) -> str:
-        return ACTIONS.get(config.get("on_exception", "partial"), "")
+        action = ACTIONS.get(config.get("on_exception", "partial"))
+        return gettext(action) if action else ""
 
     def execute(self, ctx: ShapeContext) -> Bucket:
         raise ShapeError("try/catch is run by the engine, not executed as a step")

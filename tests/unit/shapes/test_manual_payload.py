@@ -36,6 +36,14 @@ def test_every_format_with_a_body_is_valid():
     assert validate({"format": "text", "body": "héllo 👋"}) == []
 
 
+def test_an_empty_body_is_refused_as_the_panel_refuses_it():
+    refused = ["Paste the payload ({} is allowed for an empty JSON object)."]
+    for fmt in ("json", "xml", "csv", "text"):
+        assert validate({"format": fmt, "body": ""}) == refused
+        assert validate({"format": fmt, "body": " \n\t"}) == refused
+    assert validate({"format": "json"}) == refused  # a new, untouched shape
+
+
 def test_an_unknown_format_and_invalid_json_are_refused():
     assert validate({"format": "yaml", "body": "a: 1"}) == ["Format must be one of json, xml, csv, text."]
     assert validate({"format": "json", "body": '{\n  "a": 1,\n}'}) == [

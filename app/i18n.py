@@ -71,6 +71,9 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # The pure flow modules translate through app.markers; outside a request Flask-Babel answers in English.
     markers.install(flask_gettext, flask_ngettext, current_language)
+    # `{{ text|translated }}` for N_-marked constants: a plain string, so it is escaped like any other (the
+    # template `_()` marks its result safe and %-formats it, which breaks texts holding `<` or `%`).
+    app.jinja_env.filters["translated"] = lambda text: flask_gettext(text) if text else text
 
     @app.context_processor
     def language_helpers():

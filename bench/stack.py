@@ -40,6 +40,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _cpu_or_zero(pid: int) -> float:
+    try:
+        return cpu_seconds(pid)
+    except (FileNotFoundError, ProcessLookupError):  # a PostgreSQL backend that ended meanwhile
+        return 0.0
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL server process on this machine (the bench's backends among them; another
+    database's work on the same server would be counted too)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
 class Stack:
     """Starts redis-server, then (on demand) gunicorn and RQ workers with the same environment."""
 
@@ -97,12 +118,15 @@ class Stack:
         if self.web is not None:
             children = Path(f"/proc/{self.web.pid}/task/{self.web.pid}/children")
             web = [int(pid) for pid in children.read_text().split()] if children.exists() else []
-        return {"redis": [self.procs[0].pid], "web": web, "workers": [proc.pid for proc in self.workers]}
+        roles = {"redis": [self.procs[0].pid], "web": web, "workers": [proc.pid for proc in self.workers]}
+        if os.environ["DATABASE_URL"].startswith("postgresql"):
+            roles["postgres"] = postgres_pids()
+        return roles
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds used so far by each role; the difference over a run of the bench, divided by the
         runs, is the CPU each run cost (steadier than runs/s on a shared machine)."""
-        return {role: sum(cpu_seconds(pid) for pid in pids) for role, pids in self.process_ids().items()}
+        return {role: sum(_cpu_or_zero(pid) for pid in pids) for role, pids in self.process_ids().items()}
 
     def stop(self) -> None:
         for proc in reversed(self.procs):

@@ -4,6 +4,7 @@ Each form has a prefix, because the panel shows several of them on one page.
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -23,7 +24,7 @@ from app.api import services
 from app.api.models import RESPONSE_FORMATS
 from app.event_bindings import MAX_BATCH, MAX_PREFETCH, MAX_WAIT, MIN_WAIT
 from app.flows import formats
-from app.flows.schedules import MONTHS, WEEKDAYS, validate_schedule
+from app.flows.schedules import MONTHS, WEEKDAYS, month_names, validate_schedule, weekday_names
 
 KIND_CHOICES = [SelectChoice("minutes", _l("Every few minutes")), SelectChoice("hourly", _l("Hourly")),
                 SelectChoice("daily", _l("Daily")), SelectChoice("monthly", _l("Monthly")),
@@ -56,6 +57,10 @@ class ScheduleForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "schedule")
         super().__init__(*args, **kwargs)
+        # The day and month names of the user's language (Babel's data), as plain strings.
+        days, months = weekday_names(), month_names()
+        self.weekdays.choices = [SelectChoice(d, days[d]) for d in WEEKDAYS]
+        self.months.choices = [SelectChoice(str(i), months[i]) for i in range(1, len(MONTHS) + 1)]
 
     def schedule_data(self) -> dict:
         kind = self.kind.data
@@ -123,7 +128,7 @@ class WebhookResponseForm(FlaskForm):
         if not body:
             return
         if self.response_status.data == 204:
-            raise ValidationError("A 204 answer has no body: clear it or choose another status code.")
+            raise ValidationError(gettext("A 204 answer has no body: clear it or choose another status code."))
         if self.response_format.data in ("json", "xml"):
             try:
                 formats.parse(body, self.response_format.data)

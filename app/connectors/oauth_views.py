@@ -67,13 +67,13 @@ def callback():
     try:
         state = _serializer().loads(request.args.get("state", ""), max_age=STATE_MAX_AGE)
     except SignatureExpired:
-        abort(400, "The authorisation took longer than 10 minutes: start it again.")
+        abort(400, gettext("The authorisation took longer than 10 minutes: start it again."))
     except BadSignature:
-        abort(400, "The authorisation state is invalid.")
+        abort(400, gettext("The authorisation state is invalid."))
     pending = session.pop(SESSION_KEY, None) or {}
     if not secrets.compare_digest(str(pending.get("nonce", "")), str(state.get("n", ""))) or \
             state.get("u") != current_user.id:
-        abort(400, "This authorisation was not started from this browser session: start it again.")
+        abort(400, gettext("This authorisation was not started from this browser session: start it again."))
     if getattr(g, "company", None) is None or g.company.id != state.get("c"):
         abort(404)
     instance = get_or_404(Instance, state.get("i"))
@@ -84,7 +84,7 @@ def callback():
         return redirect(target)
     code = request.args.get("code")
     if not code:
-        abort(400, "The provider sent no authorisation code.")
+        abort(400, gettext("The provider sent no authorisation code."))
     try:
         services.complete_oauth(instance, code, redirect_uri(), pending.get("verifier"))
     except services.ConnectorServiceError as exc:

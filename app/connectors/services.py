@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext
 
 from app import crypto
 from app.connectors import catalog
@@ -28,11 +29,14 @@ from app.connectors.records import Exchange
 from app.connectors.runtime import ConnectorRuntime
 from app.extensions import db, get_redis
 from app.flows.models import Flow, FlowVersion
+from app.markers import N_
 from app.tenancy import acting_as, scoped
 from app.timeutil import utcnow
 
 INSTANCE_LIMITS = {"timeout_seconds": (1, 600), "retries": (0, 2), "rate_limit_per_minute": (1, 100_000),
                    "pool_size": (1, 1000)}
+_SETTING_LABELS = {"timeout_seconds": N_("Timeout seconds"), "retries": N_("Retries"),
+                   "rate_limit_per_minute": N_("Rate limit per minute"), "pool_size": N_("Pool size")}
 _oauth = OAuth2AuthorizationCode()
 
 
@@ -53,10 +57,11 @@ class FlowUsage:
 
 
 class InUseError(ConnectorServiceError):
-    def __init__(self, what: str, usages: list[FlowUsage]):
+    """`message` is a translated sentence with a `%(flows)s` placeholder for the flows' names."""
+
+    def __init__(self, message: str, usages: list[FlowUsage]):
         self.usages = usages
-        names = sorted({u.flow_name for u in usages})
-        super().__init__(f"{what} is used by deployed flows: {', '.join(names)}. Change or undeploy them first.")
+        super().__init__(message.replace("%(flows)s", ", ".join(sorted({u.flow_name for u in usages}))))
 
 
 @dataclass
@@ -103,9 +108,9 @@ def install_connector(company, key: str) -> InstalledConnector:
     """Install a prebuilt connector (a frozen copy of the catalog definition)."""
     definition = catalog.get(key)
     if definition is None:
-        raise ConnectorServiceError(f"There is no prebuilt connector '{key}'.")
+        raise ConnectorServiceError(gettext("There is no prebuilt connector '%(key)s'.", key=key))
     if _installed_by_key(company.id, key) is not None:
-        raise ConnectorServiceError(f"{definition['name']} is already installed.")
+        raise ConnectorServiceError(gettext("%(name)s is already installed.", name=definition["name"]))
     row = InstalledConnector(company_id=company.id, key=key, version=str(definition.get("version", "")),
                              name=definition["name"], definition=definition, source="catalog")
     db.session.add(row)
@@ -119,9 +124,10 @@ def create_connector(company, definition: dict, source: str = "custom") -> Insta
     if problems:
         raise ConnectorServiceError(problems)
     if source not in ("custom", "postman"):
-        raise ConnectorServiceError("A custom connector's source is 'custom' or 'postman'.")
+        raise ConnectorServiceError(gettext("A custom connector's source is 'custom' or 'postman'."))
     if _installed_by_key(company.id, definition["key"]) is not None:
-        raise ConnectorServiceError(f"A connector with the key '{definition['key']}' is already installed.")
+        raise ConnectorServiceError(gettext("A connector with the key '%(key)s' is already installed.",
+                                            key=definition["key"]))
     row = InstalledConnector(company_id=company.id, key=definition["key"], version=str(definition.get("version", "")),
                              name=definition["name"], definition=frozen(definition), source=source)
     db.session.add(row)
@@ -136,23 +142,23 @@ def update_connector(connector: InstalledConnector, definition: dict | None = No
     """
     if definition is None:
         if connector.source != "catalog":
-            raise ConnectorServiceError("A custom connector is updated with its edited definition.")
+            raise ConnectorServiceError(gettext("A custom connector is updated with its edited definition."))
         definition = catalog.get(connector.key)
         if definition is None:
-            raise ConnectorServiceError(f"'{connector.key}' is no longer in the catalog.")
+            raise ConnectorServiceError(gettext("'%(key)s' is no longer in the catalog.", key=connector.key))
     problems = validate_definition(definition)
     if definition.get("key") != connector.key:
-        problems.append(f"The key cannot change (it is '{connector.key}').")
+        problems.append(gettext("The key cannot change (it is '%(key)s').", key=connector.key))
     methods = {m.get("key") for m in definition.get("auth_methods") or []}
     for instance in connector.instances:
         if instance.auth_method and instance.auth_method not in methods:
-            problems.append(f"The instance '{instance.name}' uses the authentication method '{instance.auth_method}', "
-                            "which this version removes.")
+            problems.append(gettext("The instance '%(instance)s' uses the authentication method '%(method)s', "
+                                    "which this version removes.", instance=instance.name, method=instance.auth_method))
     endpoints = {e.get("key") for e in definition.get("endpoints") or []}
     for usage, endpoint in _endpoint_usages(connector.company_id, [i.id for i in connector.instances]):
         if endpoint not in endpoints:
-            problems.append(f"The deployed flow '{usage.flow_name}' uses the endpoint '{endpoint}', "
-                            "which this version removes.")
+            problems.append(gettext("The deployed flow '%(flow)s' uses the endpoint '%(endpoint)s', "
+                                    "which this version removes.", flow=usage.flow_name, endpoint=endpoint))
     if problems:
         raise ConnectorServiceError(problems)
     connector.definition = frozen(definition)
@@ -167,7 +173,8 @@ def remove_connector(connector: InstalledConnector) -> None:
     """Uninstall, with its instances; refused while a deployed flow uses any of them."""
     usages = flows_using(connector.company_id, [i.id for i in connector.instances])
     if usages:
-        raise InUseError(f"{connector.name}", usages)
+        raise InUseError(gettext("%(name)s is used by deployed flows: %%(flows)s. Change or undeploy them first.",
+                                  name=connector.name), usages)
     db.session.delete(connector)
     db.session.commit()
 
@@ -235,7 +242,8 @@ def _settings_problems(settings: dict) -> list[str]:
             if not low <= int(value) <= high:
                 raise ValueError
         except (TypeError, ValueError):
-            problems.append(f"{key.replace('_', ' ').capitalize()} must be a whole number from {low} to {high}.")
+            problems.append(gettext("%(setting)s must be a whole number from %(low)d to %(high)d.",
+                                    setting=gettext(_SETTING_LABELS[key]), low=low, high=high))
     return problems
 
 
@@ -254,7 +262,7 @@ def _required_problems(definition: dict, method: dict | None, clear: dict, hidde
     problems = []
     for var in [*(definition.get("variables") or []), *((method or {}).get("variables") or [])]:
         if var.get("required") and merged.get(var["key"]) in (None, "") and var.get("default") in (None, ""):
-            problems.append(f"'{var.get('label') or var['key']}' is required.")
+            problems.append(gettext("'%(name)s' is required.", name=var.get("label") or var["key"]))
     return problems
 
 
@@ -266,9 +274,9 @@ def add_instance(connector: InstalledConnector, name: str, auth_method: str | No
     problems = usable_problems(definition)[:1] if not definition.get("auth_methods") else []  # spec 6
     method = find_auth_method(definition, auth_method)
     if definition.get("auth_methods") and method is None:
-        problems.append("Choose one of the connector's authentication methods.")
+        problems.append(gettext("Choose one of the connector's authentication methods."))
     if not (name or "").strip():
-        problems.append("The instance needs a name.")
+        problems.append(gettext("The instance needs a name."))
     clear, hidden = _split_values(definition, method, values)
     problems += _required_problems(definition, method, clear, hidden) + _settings_problems(settings)
     if problems:
@@ -291,10 +299,10 @@ def update_instance(instance: Instance, *, name: str | None = None, auth_method:
     definition = instance.connector.definition or {}
     method_key = auth_method if auth_method is not None else instance.auth_method
     method = find_auth_method(definition, method_key)
-    problems = [] if method or not definition.get("auth_methods") else ["Choose one of the connector's "
-                                                                        "authentication methods."]
+    problems = [] if method or not definition.get("auth_methods") else [
+        gettext("Choose one of the connector's authentication methods.")]
     if name is not None and not name.strip():
-        problems.append("The instance needs a name.")
+        problems.append(gettext("The instance needs a name."))
     stored = crypto.decrypt_json(instance.credentials_enc) or {}
     if values is not None:
         clear, hidden = _split_values(definition, method, values)
@@ -329,7 +337,8 @@ def remove_instance(instance: Instance) -> None:
     """Refused while a deployed flow uses the instance (spec 6.6)."""
     usages = flows_using(instance.company_id, [instance.id])
     if usages:
-        raise InUseError(f"The instance '{instance.name}'", usages)
+        raise InUseError(gettext("The instance '%(name)s' is used by deployed flows: %%(flows)s. Change or undeploy "
+                                  "them first.", name=instance.name), usages)
     db.session.delete(instance)
     db.session.commit()
 
@@ -362,7 +371,7 @@ def test_connection(instance: Instance) -> TestResult:
             exchange = runtime.http(resolved).test(RequestOptions(retries=0))
         except ConnectorError as exc:
             return TestResult(False, str(exc), exc.exchange)
-        return TestResult(True, f"Connected: {exchange.summary()}", exchange)
+        return TestResult(True, gettext("Connected: %(summary)s", summary=exchange.summary()), exchange)
 
 
 def test_values(connector: InstalledConnector, auth_method: str | None, values: dict, **settings) -> TestResult:
@@ -378,19 +387,20 @@ def test_values(connector: InstalledConnector, auth_method: str | None, values: 
             except ProtocolError as exc:
                 return TestResult(False, str(exc))
         if (resolved.auth_method or {}).get("type") == "oauth2_authorization_code":
-            return TestResult(False, "Save the instance, then authorise it: OAuth 2 needs the redirect first.")
+            return TestResult(False, gettext("Save the instance, then authorise it: OAuth 2 needs the redirect first."))
         try:
             exchange = runtime.http(resolved).test(RequestOptions(retries=0))
         except ConnectorError as exc:
             return TestResult(False, str(exc), exc.exchange)
-        return TestResult(True, f"Connected: {exchange.summary()}", exchange)
+        return TestResult(True, gettext("Connected: %(summary)s", summary=exchange.summary()), exchange)
 
 
 def _oauth_context(runtime: ConnectorRuntime, instance: Instance) -> AuthContext:
     resolved = runtime.resolve(instance)
     method = resolved.auth_method or {}
     if method.get("type") != "oauth2_authorization_code":
-        raise ConnectorServiceError(f"The instance '{instance.name}' does not use OAuth 2 authorisation code.")
+        raise ConnectorServiceError(gettext("The instance '%(name)s' does not use OAuth 2 authorisation code.",
+                                            name=instance.name))
     return AuthContext(method=method, values=resolved.values, client=runtime.client, tokens=resolved.tokens,
                        timeout=float(resolved.timeout_seconds or 30), scripts=runtime.scripts)
 

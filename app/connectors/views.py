@@ -101,7 +101,8 @@ def remove(connector_id: int):
     try:
         services.remove_connector(connector)
     except InUseError as exc:
-        return _refused(f"{name} cannot be removed yet", exc, url_for("connectors.detail", connector_id=connector.id))
+        return _refused(gettext("%(name)s cannot be removed yet", name=name), exc,
+                        url_for("connectors.detail", connector_id=connector.id))
     flash(gettext("%(name)s was removed, with its instances.", name=name), "success")
     return htmx.redirect(url_for("connectors.index"))
 
@@ -257,7 +258,7 @@ def remove_instance(instance_id: int):
     try:
         services.remove_instance(instance)
     except InUseError as exc:
-        return _refused(f"The instance '{name}' cannot be removed yet", exc,
+        return _refused(gettext("The instance '%(name)s' cannot be removed yet", name=name), exc,
                         url_for("connectors.detail", connector_id=connector_id))
     flash(gettext("The instance '%(name)s' was removed.", name=name), "success")
     return htmx.redirect(url_for("connectors.detail", connector_id=connector_id))

@@ -36,6 +36,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.extensions import db
 from app.flows import shapes
 from app.flows.models import DraftChange, Flow, FlowVersion
+from app.markers import N_, gettext
 
 UNDO_DEPTH = 30
 PATH_SHAPES = ("route", "branch", "try_catch")
@@ -159,6 +160,39 @@ def shape_label(step: dict) -> str:
     return step.get("name") or label
 
 
+# ---- undo labels: stored as (msgid, params) parts so each viewer reads them in their own language -----------
+def shape_param(step: dict) -> str | dict:
+    """A shape as an undo label's param: its name as typed, else {"label": its N_-marked type label}."""
+    if step.get("name"):
+        return step["name"]
+    try:
+        return {"label": shapes.get(step.get("type", ""), step.get("version")).label}
+    except shapes.UnknownShape:
+        return step.get("type") or "shape"
+
+
+def undo_part(msgid: str, **params) -> list:
+    """One part of an undo label: an N_-marked msgid with %(name)s params (str, number or shape_param())."""
+    return [msgid, params]
+
+
+def shape_undo(msgid: str, step: dict) -> list:
+    """The undo label of a change to one shape: msgid has a %(shape)s param."""
+    return [undo_part(msgid, shape=shape_param(step))]
+
+
+def render_undo_label(parts: list, translate=gettext) -> str:
+    """The parts joined by commas, in the current language (translate=English gives the stored label)."""
+    def value(v):
+        return translate(v["label"]) if isinstance(v, dict) else v
+
+    return ", ".join(translate(msgid, **{k: value(v) for k, v in params.items()}) for msgid, params in parts)
+
+
+def _english(msgid: str, **params) -> str:
+    return msgid % params if params else msgid
+
+
 # ---- writing ------------------------------------------------------------------------------------
 
 def checked_draft(flow: Flow, expected_revision, actor) -> FlowVersion:
@@ -172,13 +206,17 @@ def checked_draft(flow: Flow, expected_revision, actor) -> FlowVersion:
     return draft
 
 
-def save(draft: FlowVersion, definition: dict, *, undo_label: str | None, actor, whole: bool = False,
+def save(draft: FlowVersion, definition: dict, *, undo_label: str | list | None, actor, whole: bool = False,
          settings_of: str | None = None) -> FlowVersion:
     """Store the new definition (and the old one on the undo stack); one commit, racing saves refused.
 
+    `undo_label` is a list of undo_part()s (shown in each viewer's language) or plain text.
     `settings_of` names a step whose settings this change set, so undoing it puts them back too."""
     if undo_label is not None:
-        db.session.add(DraftChange(company_id=draft.company_id, version_id=draft.id, label=undo_label[:200],
+        parts = undo_label if isinstance(undo_label, list) else None
+        label = render_undo_label(parts, translate=_english) if parts else undo_label
+        db.session.add(DraftChange(company_id=draft.company_id, version_id=draft.id, label=label[:200],
+                                   label_parts=parts,
                                    definition=copy.deepcopy(draft.definition), whole=whole,
                                    settings_of=settings_of, actor_id=getattr(actor, "id", None)))
     draft.definition = definition
@@ -207,8 +245,8 @@ def update_step(flow: Flow, step_id: str, *, config: dict | None = None, name: s
     draft = checked_draft(flow, expected_revision, actor)
     definition = copy.deepcopy(draft.definition)
     step, _, _ = find_step(definition, step_id)
-    label = shape_label(step)
-    undo: list[str] = []
+    label = shape_param(step)
+    undo: list[list] = []
     if config is not None:
         if not isinstance(config, dict):
             raise DraftError("The shape's settings must be an object.")
@@ -223,15 +261,15 @@ def update_step(flow: Flow, step_id: str, *, config: dict | None = None, name: s
         if len(note) > NOTE_MAX:
             raise DraftError(f"A note can be at most {NOTE_MAX:,} characters.")
         if note != (step.get("note") or ""):
-            undo.append(f"note on {label}")
+            undo.append(undo_part(N_("note on %(shape)s"), shape=label))
         set_or_drop(step, "note", note)
     if skip is not None:
         if bool(skip) != bool(step.get("skip")):
-            undo.append(f"{'skip' if skip else 'unskip'} {label}")
+            undo.append(undo_part(N_("skip %(shape)s") if skip else N_("unskip %(shape)s"), shape=label))
         set_or_drop(step, "skip", bool(skip))
     if paths_config is not None and _apply_paths(step, paths_config):
-        undo.append(f"paths of {label}")
-    return save(draft, definition, undo_label=", ".join(undo) if undo else None, actor=actor)
+        undo.append(undo_part(N_("paths of %(shape)s"), shape=label))
+    return save(draft, definition, undo_label=undo or None, actor=actor)
 
 
 def set_or_drop(step: dict, key: str, value) -> None:

@@ -137,7 +137,7 @@ def undo(flow_id: int):
         return _canvas(flow, str(exc), "warning")
     except drafts.DraftError as exc:
         return _canvas(flow, str(exc), "info")
-    return _canvas(flow, f"Undone: {label}.", "info")
+    return _canvas(flow, gettext("Undone: %(action)s.", action=label), "info")
 
 
 @bp.route("/<int:flow_id>/steps/<step_id>/drawer")

@@ -116,7 +116,9 @@ class DraftChange(TenantMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("flow_version.id", ondelete="CASCADE"), index=True)
-    label: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(200))  # in English, as made; older rows have only this
+    # [[msgid, params], …]: the label's parts (N_-marked in app/flows/drafts.py) to show in the viewer's language
+    label_parts: Mapped[list | None] = mapped_column(JSON)
     definition: Mapped[dict] = mapped_column(JSON)
     # A restore replaces everything, so undoing it does too; other undos keep today's shape settings.
     whole: Mapped[bool] = mapped_column(default=False)
@@ -124,3 +126,10 @@ class DraftChange(TenantMixin, db.Model):
     settings_of: Mapped[str | None] = mapped_column(String(20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the viewer's language (rows made before label_parts show as stored)."""
+        from app.flows.drafts import render_undo_label
+
+        return render_undo_label(self.label_parts) if self.label_parts else self.label

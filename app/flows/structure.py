@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.flows import drafts, shapes
 from app.flows.models import DraftChange, Flow, FlowVersion
+from app.markers import N_
 
 
 def _default_paths(shape_type: str) -> list[dict]:
@@ -72,7 +73,7 @@ def add_step(flow: Flow, shape_type: str, *, path_id: str | None, index, expecte
         raise drafts.DraftError("A flow can hold one try/catch shape, and this one already has it.")
     target = _container(definition, path_id)
     target.insert(_clamp(index, len(target)), step)
-    return drafts.save(draft, definition, undo_label=f"add {drafts.shape_label(step)}", actor=actor), step
+    return drafts.save(draft, definition, undo_label=drafts.shape_undo(N_("add %(shape)s"), step), actor=actor), step
 
 
 def move_step(flow: Flow, step_id: str, *, path_id: str | None, index, expected_revision, actor) -> FlowVersion:
@@ -91,7 +92,7 @@ def move_step(flow: Flow, step_id: str, *, path_id: str | None, index, expected_
     # leaves its old place first.
     parent.pop(position)
     target.insert(_clamp(index, len(target)), step)
-    return drafts.save(draft, definition, undo_label=f"move {drafts.shape_label(step)}", actor=actor)
+    return drafts.save(draft, definition, undo_label=drafts.shape_undo(N_("move %(shape)s"), step), actor=actor)
 
 
 def delete_step(flow: Flow, step_id: str, *, expected_revision, actor) -> FlowVersion:
@@ -99,7 +100,7 @@ def delete_step(flow: Flow, step_id: str, *, expected_revision, actor) -> FlowVe
     definition = copy.deepcopy(draft.definition)
     step, parent, position = drafts.find_step(definition, step_id)
     parent.pop(position)
-    return drafts.save(draft, definition, undo_label=f"delete {drafts.shape_label(step)}", actor=actor)
+    return drafts.save(draft, definition, undo_label=drafts.shape_undo(N_("delete %(shape)s"), step), actor=actor)
 
 
 def add_path(flow: Flow, step_id: str, *, expected_revision, actor, name: str = "") -> FlowVersion:
@@ -118,7 +119,8 @@ def add_path(flow: Flow, step_id: str, *, expected_revision, actor, name: str = 
     config = {"logic": "and", "conditions": []} if step["type"] == "route" else {}
     paths.append({"id": drafts.new_id("p"), "name": name.strip()[:drafts.NAME_MAX] or f"{word} {number}",
                   "config": config, "steps": []})
-    return drafts.save(draft, definition, undo_label=f"add a path to {drafts.shape_label(step)}", actor=actor)
+    return drafts.save(draft, definition, undo_label=drafts.shape_undo(N_("add a path to %(shape)s"), step),
+                       actor=actor)
 
 
 def remove_path(flow: Flow, step_id: str, path_id: str, *, expected_revision, actor) -> FlowVersion:
@@ -133,7 +135,8 @@ def remove_path(flow: Flow, step_id: str, path_id: str, *, expected_revision, ac
         raise drafts.DraftError("A try/catch shape always has exactly two paths: try and catch.")
     drafts.check_path_count(step, len(kept))
     step["paths"] = kept
-    return drafts.save(draft, definition, undo_label=f"remove a path of {drafts.shape_label(step)}", actor=actor)
+    return drafts.save(draft, definition, undo_label=drafts.shape_undo(N_("remove a path of %(shape)s"), step),
+                       actor=actor)
 
 
 def rename_path(flow: Flow, step_id: str, path_id: str, name: str, *, expected_revision, actor) -> FlowVersion:
@@ -150,7 +153,8 @@ def rename_path(flow: Flow, step_id: str, path_id: str, name: str, *, expected_r
         raise drafts.DraftError("That path is no longer in the flow; it may have been removed in another window.")
     if name != path.get("name"):
         path["name"] = name
-        return drafts.save(draft, definition, undo_label=f"rename path {name}", actor=actor)
+        return drafts.save(draft, definition, undo_label=[drafts.undo_part(N_("rename path %(path)s"), path=name)],
+                           actor=actor)
     return draft
 
 
@@ -169,7 +173,7 @@ def undo(flow: Flow, *, expected_revision, actor) -> tuple[FlowVersion, str]:
     restored = previous if change.whole else _structure_only(previous, draft.definition, keep=change.settings_of)
     db.session.delete(change)
     drafts.save(draft, restored, undo_label=None, actor=actor)
-    return draft, change.label
+    return draft, change.shown_label
 
 
 def _structure_only(previous: dict, current: dict, keep: str | None = None) -> dict:
@@ -193,7 +197,7 @@ def _structure_only(previous: dict, current: dict, keep: str | None = None) -> d
     return result
 
 
-def replace_definition(flow: Flow, definition: dict, *, expected_revision, actor, label: str) -> FlowVersion:
+def replace_definition(flow: Flow, definition: dict, *, expected_revision, actor, label: str | list) -> FlowVersion:
     """Swap the whole draft (restoring an older version); one undo takes it back entirely."""
     draft = drafts.checked_draft(flow, expected_revision, actor)
     return drafts.save(draft, drafts.normalise(definition), undo_label=label, actor=actor, whole=True)

@@ -17,20 +17,21 @@ from app.flows.transforms import (
     register,
 )
 from app.flows.variables import VariableError, compile_template, to_text
+from app.markers import N_
 
 # ---------------------------------------------------------------- number
 
 
-@register("cast_to_string", "Cast to string", "number", each=False, example="12.5 → \"12.5\"")
+@register("cast_to_string", N_("Cast to string"), "number", each=False, example=N_("12.5 → \"12.5\""),
+    description=N_("The value as text: numbers as written, true/false, objects and lists as compact JSON."))
 def cast_to_string(v, p, tctx):
-    """The value as text: numbers as written, true/false, objects and lists as compact JSON."""
     return to_text(v)
 
 
-@register("custom_number", "Custom number", "number", (Param("number", "Number", "number", required=True),),
-          needs_source=False, nulls="any", each=False, example="42 → 42")
+@register("custom_number", N_("Custom number"), "number", (Param("number", N_("Number"), "number", required=True),),
+          needs_source=False, nulls="any", each=False, example=N_("42 → 42"),
+    description=N_("A constant number."))
 def custom_number(v, p, tctx):
-    """A constant number."""
     return p["number"]
 
 
@@ -63,13 +64,13 @@ _OP_WORDS = {"add": "add", "subtract": "subtract", "multiply": "multiply", "divi
              "modulo": "take the remainder of", "power": "raise"}
 
 
-@register("math", "Math", "number", (
-    Param("operation", "Operation", "choice", required=True, default="add",
+@register("math", N_("Math"), "number", (
+    Param("operation", N_("Operation"), "choice", required=True, default="add",
           choices=("add", "subtract", "multiply", "divide", "modulo", "power")),
-    Param("operand", "Number", "number", required=True, help="value <operation> number, e.g. value ÷ 100."),
-), example="12, multiply, 1.2 → 14.4")
+    Param("operand", N_("Number"), "number", required=True, help=N_("value <operation> number, e.g. value ÷ 100.")),
+), example=N_("12, multiply, 1.2 → 14.4"),
+    description=N_("Arithmetic on the value. Numeric text is accepted; whole-number division stays whole."))
 def math_fn(v, p, tctx):
-    """Arithmetic on the value. Numeric text is accepted; whole-number division stays whole."""
     a = as_number(v, "Math")
     op, b = p["operation"], p["operand"]
     try:
@@ -99,13 +100,14 @@ def _setup_round(p: dict) -> None:
     p["_mode"] = _ROUND_MODES[p["mode"]]
 
 
-@register("round_number", "Round number", "number", (
-    Param("places", "Decimal places", "number", default=0, help="Negative rounds to tens, hundreds…"),
-    Param("mode", "Mode", "choice", default="half_up", choices=tuple(_ROUND_MODES),
-          help="half_up: 2.5→3; half_even: 2.5→2; up: away from zero; down: towards zero; ceiling/floor."),
-), setup=_setup_round, example="2.675, 2 places → 2.68")
+@register("round_number", N_("Round number"), "number", (
+    Param("places", N_("Decimal places"), "number", default=0, help=N_("Negative rounds to tens, hundreds…")),
+    Param("mode", N_("Mode"), "choice", default="half_up", choices=tuple(_ROUND_MODES),
+          help=N_("half_up: 2.5→3; half_even: 2.5→2; up: away from zero; down: towards zero; ceiling/floor.")),
+), setup=_setup_round, example=N_("2.675, 2 places → 2.68"),
+    description=N_("Round in decimal (so 2.675 → 2.68, unlike binary floats). 0 or fewer places gives a whole "
+                   "number."))
 def round_number(v, p, tctx):
-    """Round in decimal (so 2.675 → 2.68, unlike binary floats). 0 or fewer places gives a whole number."""
     n = as_number(v, "Round number")
     try:
         d = Decimal(str(n)).quantize(p["_quant"], rounding=p["_mode"])
@@ -119,22 +121,22 @@ def round_number(v, p, tctx):
 # ---------------------------------------------------------------- boolean and null
 
 
-@register("cast_boolean_to_string", "Cast boolean to string", "other", (
-    Param("true_text", "Text for true", "text", default="true"),
-    Param("false_text", "Text for false", "text", default="false"),
-), example='true → "true"')
+@register("cast_boolean_to_string", N_("Cast boolean to string"), "other", (
+    Param("true_text", N_("Text for true"), "text", default="true"),
+    Param("false_text", N_("Text for false"), "text", default="false"),
+), example=N_('true → "true"'),
+    description=N_("true/false (or yes/no, 1/0 text) as text."))
 def cast_boolean_to_string(v, p, tctx):
-    """true/false (or yes/no, 1/0 text) as text."""
     b = parse_bool(v)
     if b is None:
         raise TransformError(f"Cast boolean to string: {describe(v)} is not true or false")
     return p["true_text"] if b else p["false_text"]
 
 
-@register("cast_to_boolean", "Cast to boolean", "other", nulls="any",
-          example='"yes" → true, 0 → false, null → false')
+@register("cast_to_boolean", N_("Cast to boolean"), "other", nulls="any",
+          example=N_('"yes" → true, 0 → false, null → false'),
+    description=N_("true for true/yes/y/on/1/t and non-zero numbers; false for their opposites, blank text and null."))
 def cast_to_boolean(v, p, tctx):
-    """true for true/yes/y/on/1/t and non-zero numbers; false for their opposites, blank text and null."""
     if v is None or v is MISSING:
         return False
     b = parse_bool(v)
@@ -143,31 +145,31 @@ def cast_to_boolean(v, p, tctx):
     return b
 
 
-@register("custom_boolean", "Custom boolean", "other", (Param("value", "Value", "bool", default=True),),
-          needs_source=False, nulls="any", each=False, example="true")
+@register("custom_boolean", N_("Custom boolean"), "other", (Param("value", N_("Value"), "bool", default=True),),
+          needs_source=False, nulls="any", each=False, example=N_("true"),
+    description=N_("A constant true or false."))
 def custom_boolean(v, p, tctx):
-    """A constant true or false."""
     return p["value"]
 
 
-@register("null_to_string", "Null to string", "other", nulls="any", example="null → \"\"")
+@register("null_to_string", N_("Null to string"), "other", nulls="any", example=N_("null → \"\""),
+    description=N_("null or missing becomes ''; anything else is unchanged."))
 def null_to_string(v, p, tctx):
-    """null or missing becomes ''; anything else is unchanged."""
     return "" if v is None or v is MISSING else v
 
 
-@register("null_to_zero", "Null to zero", "other", nulls="any", example="null → 0")
+@register("null_to_zero", N_("Null to zero"), "other", nulls="any", example=N_("null → 0"),
+    description=N_("null or missing becomes 0; anything else is unchanged."))
 def null_to_zero(v, p, tctx):
-    """null or missing becomes 0; anything else is unchanged."""
     return 0 if v is None or v is MISSING else v
 
 
-@register("null_value", "Null value", "other", (
-    Param("value", "Replacement", "text", default="", help="Used when the value is null or missing."),
-    Param("empty_is_null", "Treat empty text as null", "bool", default=False),
-), nulls="any", example='null, "N/A" → "N/A"')
+@register("null_value", N_("Null value"), "other", (
+    Param("value", N_("Replacement"), "text", default="", help=N_("Used when the value is null or missing.")),
+    Param("empty_is_null", N_("Treat empty text as null"), "bool", default=False),
+), nulls="any", example=N_('null, "N/A" → "N/A"'),
+    description=N_("null or missing (and optionally '') becomes the replacement text."))
 def null_value(v, p, tctx):
-    """null or missing (and optionally '') becomes the replacement text."""
     if v is None or v is MISSING or (p["empty_is_null"] and v == ""):
         return p["value"]
     return v
@@ -177,8 +179,8 @@ def null_value(v, p, tctx):
 
 _FORMAT_CHOICES = (*dates.PREDEFINED_FORMATS, "custom")
 _FORMAT_PARAMS = (
-    Param("format", "Format", "choice", default="iso8601", choices=_FORMAT_CHOICES),
-    Param("custom_format", "Custom format", "text", default="", help="PHP date characters, e.g. d/m/Y H:i."),
+    Param("format", N_("Format"), "choice", default="iso8601", choices=_FORMAT_CHOICES),
+    Param("custom_format", N_("Custom format"), "text", default="", help=N_("PHP date characters, e.g. d/m/Y H:i.")),
 )
 
 
@@ -207,18 +209,18 @@ def _render(dt, p, label: str) -> str:
         raise TransformError(f"{label}: cannot write this date: {exc}") from None
 
 
-_TZ_OUT = Param("timezone", "Output time zone", "text", default="",
-                help="IANA name (Europe/London) or offset (+02:00). Blank keeps the date's own offset.")
-_TZ_IN = Param("input_timezone", "Input time zone", "text", default="UTC",
-               help="Used for dates written without an offset.")
+_TZ_OUT = Param("timezone", N_("Output time zone"), "text", default="",
+                help=N_("IANA name (Europe/London) or offset (+02:00). Blank keeps the date's own offset."))
+_TZ_IN = Param("input_timezone", N_("Input time zone"), "text", default="UTC",
+               help=N_("Used for dates written without an offset."))
 
 
-@register("format_date", "Format date", "date", (
+@register("format_date", N_("Format date"), "date", (
     *_FORMAT_PARAMS, _TZ_OUT, _TZ_IN,
-    Param("day_first", "Day first", "bool", default=False, help="Read 01/02/2024 as 1 February."),
-), setup=_setup_output, example='"2023-10-26T07:51:07-04:00", unix → "1698321067"')
+    Param("day_first", N_("Day first"), "bool", default=False, help=N_("Read 01/02/2024 as 1 February.")),
+), setup=_setup_output, example=N_('"2023-10-26T07:51:07-04:00", unix → "1698321067"'),
+    description=N_("Read a date (ISO 8601, common text, epoch seconds/ms) and write it in another format."))
 def format_date(v, p, tctx):
-    """Read a date (ISO 8601, common text, epoch seconds/ms) and write it in another format."""
     return _render(_parse(v, p, "Format date"), p, "Format date")
 
 
@@ -231,14 +233,14 @@ def _setup_round_date(p: dict) -> None:
         raise TransformError(f"cannot round to a {p['unit']}")
 
 
-@register("round_date", "Round date", "date", (
-    Param("round", "Round to", "choice", default="start", choices=_ROUND_CHOICES,
-          help="start: 00:00:00; end: 23:59:59 (for a day)."),
-    Param("unit", "Unit", "choice", default="day", choices=("minute", "hour", "day", "week", "month", "year")),
+@register("round_date", N_("Round date"), "date", (
+    Param("round", N_("Round to"), "choice", default="start", choices=_ROUND_CHOICES,
+          help=N_("start: 00:00:00; end: 23:59:59 (for a day).")),
+    Param("unit", N_("Unit"), "choice", default="day", choices=("minute", "hour", "day", "week", "month", "year")),
     *_FORMAT_PARAMS, _TZ_OUT, _TZ_IN,
-), setup=_setup_round_date, example='"2024-05-06T14:30:00Z", end → "2024-05-06T23:59:59+00:00"')
+), setup=_setup_round_date, example=N_('"2024-05-06T14:30:00Z", end → "2024-05-06T23:59:59+00:00"'),
+    description=N_("Start or end of the day (or other unit) the date falls in, in the output time zone."))
 def round_date(v, p, tctx):
-    """Start or end of the day (or other unit) the date falls in, in the output time zone."""
     dt = _parse(v, p, "Round date")
     if p["_tz"] is not None:
         dt = dt.astimezone(p["_tz"])
@@ -251,15 +253,15 @@ def _setup_dynamic(p: dict) -> None:
         raise TransformError("months and years must move by whole numbers; use a smaller unit (1.5 days = 36 hours)")
 
 
-@register("custom_dynamic_date", "Custom dynamic date", "date", (
-    Param("adjustment", "Adjustment", "number", default=0, help="Signed amount of units to move, e.g. -7."),
-    Param("units", "Units", "choice", default="day", choices=dates.UNITS),
-    Param("round", "Round", "choice", default="none", choices=("none", "start_of_day", "end_of_day")),
+@register("custom_dynamic_date", N_("Custom dynamic date"), "date", (
+    Param("adjustment", N_("Adjustment"), "number", default=0, help=N_("Signed amount of units to move, e.g. -7.")),
+    Param("units", N_("Units"), "choice", default="day", choices=dates.UNITS),
+    Param("round", N_("Round"), "choice", default="none", choices=("none", "start_of_day", "end_of_day")),
     *_FORMAT_PARAMS, _TZ_OUT,
 ), needs_source=False, nulls="any", each=False, setup=_setup_dynamic,
-    example="-1 day, start_of_day → yesterday 00:00:00")
+    example=N_("-1 day, start_of_day → yesterday 00:00:00"),
+    description=N_("The run's date/time, moved by the adjustment, then optionally rounded to the start/end of day."))
 def custom_dynamic_date(v, p, tctx):
-    """The run's date/time, moved by the adjustment, then optionally rounded to the start/end of day."""
     dt = tctx.run_now()
     if p["_tz"] is not None:
         dt = dt.astimezone(p["_tz"])
@@ -284,13 +286,13 @@ def _setup_static(p: dict) -> None:
     p["_value"] = p["_render"](dt)
 
 
-@register("custom_static_date", "Custom static date", "date", (
-    Param("date", "Date", "text", required=True, help="Any date the Format date function can read."),
+@register("custom_static_date", N_("Custom static date"), "date", (
+    Param("date", N_("Date"), "text", required=True, help=N_("Any date the Format date function can read.")),
     *_FORMAT_PARAMS, _TZ_OUT, _TZ_IN,
 ), needs_source=False, nulls="any", each=False, setup=_setup_static,
-    example='"2024-01-01" → "2024-01-01T00:00:00+00:00"')
+    example=N_('"2024-01-01" → "2024-01-01T00:00:00+00:00"'),
+    description=N_("A fixed date, written in the chosen format."))
 def custom_static_date(v, p, tctx):
-    """A fixed date, written in the chosen format."""
     return p["_value"]
 
 
@@ -310,15 +312,15 @@ def _output(v, kind: str, label: str):
     return v
 
 
-@register("cross_reference", "Map (cross-reference)", "other", (
-    Param("table", "Lookup", "lookup", required=True, help="One of this company's cross-reference lookups."),
-    Param("direction", "Direction", "choice", default="left_to_right", choices=("left_to_right", "right_to_left")),
-    Param("match_type", "Match type", "choice", default="exact", choices=("exact", "case_insensitive")),
-    Param("output_type", "Output type", "choice", default="as_is", choices=("as_is", "text", "number")),
-    Param("default", "Default", "text", help="Used when nothing matches; blank uses the lookup's own default."),
-), example='"Kilogram" via units → "Kg"')
+@register("cross_reference", N_("Map (cross-reference)"), "other", (
+    Param("table", N_("Lookup"), "lookup", required=True, help=N_("One of this company's cross-reference lookups.")),
+    Param("direction", N_("Direction"), "choice", default="left_to_right", choices=("left_to_right", "right_to_left")),
+    Param("match_type", N_("Match type"), "choice", default="exact", choices=("exact", "case_insensitive")),
+    Param("output_type", N_("Output type"), "choice", default="as_is", choices=("as_is", "text", "number")),
+    Param("default", N_("Default"), "text", help=N_("Used when nothing matches; blank uses the lookup's own default.")),
+), example=N_('"Kilogram" via units → "Kg"'),
+    description=N_("Swap the value for its partner in a cross-reference lookup (left ↔ right)."))
 def cross_reference(v, p, tctx):
-    """Swap the value for its partner in a cross-reference lookup (left ↔ right)."""
     if tctx.lookup is None:
         raise TransformError("cross-reference lookups are not available yet")
     key = to_text(v)
@@ -337,16 +339,17 @@ def _setup_cache(p: dict) -> None:
     p["_path"] = compile_path(p["path"]) if p["path"] else None
 
 
-@register("cache_lookup", "Cache lookup", "other", (
-    Param("cache", "Cache", "cache", required=True,
-          help="A company cache, or the name of a cache this flow fills with an add-to-cache shape."),
-    Param("key", "Key", "text", default="",
-          help="Blank uses the value as the key; may hold variables, e.g. customer-[[payload.id]]."),
-    Param("path", "Path in cached data", "text", default="", help="Optional dotted path into the cached data."),
-    Param("default", "Default", "text", help="Used when the cache has no entry (blank gives null)."),
-), nulls="any", each=False, setup=_setup_cache, example='"C42", cache customers, path name → "Ada"')
+@register("cache_lookup", N_("Cache lookup"), "other", (
+    Param("cache", N_("Cache"), "cache", required=True,
+          help=N_("A company cache, or the name of a cache this flow fills with an add-to-cache shape.")),
+    Param("key", N_("Key"), "text", default="",
+          help=N_("Blank uses the value as the key; may hold variables, e.g. customer-[[payload.id]].")),
+    Param("path", N_("Path in cached data"), "text", default="", help=N_("Optional dotted path into the cached data.")),
+    Param("default", N_("Default"), "text", help=N_("Used when the cache has no entry (blank gives null).")),
+), nulls="any", each=False, setup=_setup_cache, example=N_('"C42", cache customers, path name → "Ada"'),
+    description=N_("Read a value from a data cache; a miss gives the default. With no key setting a null value stays"
+                   " null."))
 def cache_lookup(v, p, tctx):
-    """Read a value from a data cache; a miss gives the default. With no key setting a null value stays null."""
     t = p["_key"]
     if t is None and (v is None or v is MISSING):
         return v
@@ -361,11 +364,11 @@ def cache_lookup(v, p, tctx):
     return data
 
 
-@register("script", "Script", "other", (
-    Param("script", "Script", "script", required=True, help="One of this company's deployed scripts."),
-), nulls="any", each=False, example="value → whatever the script returns")
+@register("script", N_("Script"), "other", (
+    Param("script", N_("Script"), "script", required=True, help=N_("One of this company's deployed scripts.")),
+), nulls="any", each=False, example=N_("value → whatever the script returns"),
+    description=N_("Run a deployed script on the value (slower than one payload-level script shape)."))
 def script(v, p, tctx):
-    """Run a deployed script on the value (slower than one payload-level script shape)."""
     if tctx.run_script is None:
         raise TransformError("script transforms are not available yet")
     return tctx.run_script(p["script"], None if v is MISSING else v)

@@ -15,18 +15,20 @@ from app.flows.transforms import (
     register,
 )
 from app.flows.variables import VariableError, compile_template, to_text
+from app.markers import N_
 
 MAX_PAD = 100_000  # a longer pad is a typo, and would let one rule allocate gigabytes
 
 # ---------------------------------------------------------------- array
 
 
-@register("array_join", "Array join", "array", (
-    Param("separator", "Separator", "text", default=",", help="Put between elements; may be empty."),
-    Param("skip_nulls", "Skip nulls", "bool", default=True, help="Leave out null elements."),
-), each=False, example='["a", "b", null, 3] → "a,b,3"')
+@register("array_join", N_("Array join"), "array", (
+    Param("separator", N_("Separator"), "text", default=",", help=N_("Put between elements; may be empty.")),
+    Param("skip_nulls", N_("Skip nulls"), "bool", default=True, help=N_("Leave out null elements.")),
+), each=False, example=N_('["a", "b", null, 3] → "a,b,3"'),
+    description=N_("Join the elements of a list into one text. Objects are written as JSON; a non-list is written as"
+                   " text."))
 def array_join(v, p, tctx):
-    """Join the elements of a list into one text. Objects are written as JSON; a non-list is written as text."""
     if type(v) is not list:
         return as_text(v, "Array join")
     sep = p["separator"]
@@ -45,13 +47,13 @@ def _setup_custom_string(p: dict) -> None:
         raise TransformError(str(exc)) from None
 
 
-@register("custom_string", "Custom string", "string", (
-    Param("text", "Text", "text", default="",
-          help="Fixed text; may hold {{flow.variables.name}}, [[meta.key]] or [[payload.field]]."),
+@register("custom_string", N_("Custom string"), "string", (
+    Param("text", N_("Text"), "text", default="",
+          help=N_("Fixed text; may hold {{flow.variables.name}}, [[meta.key]] or [[payload.field]].")),
 ), needs_source=False, nulls="any", each=False, setup=_setup_custom_string,
-    example='"{{flow.variables.channel}}-web" → "shop-web"')
+    example=N_('"{{flow.variables.channel}}-web" → "shop-web"'),
+    description=N_("Constant text. Variables are resolved per record; [[payload.x]] reads the record being mapped."))
 def custom_string(v, p, tctx):
-    """Constant text. Variables are resolved per record; [[payload.x]] reads the record being mapped."""
     t = p["_template"]
     if t.is_constant:
         return t.text
@@ -74,9 +76,9 @@ def _to_num_or_none(v, label: str):
         raise TransformError(f"{label}: {describe(v)} is not a number") from None
 
 
-@register("cast_to_float", "Cast to float", "string", example='"12" → 12.0')
+@register("cast_to_float", N_("Cast to float"), "string", example=N_('"12" → 12.0'),
+    description=N_("A decimal number from text or a number. Blank text gives null; true/false give 1.0/0.0."))
 def cast_to_float(v, p, tctx):
-    """A decimal number from text or a number. Blank text gives null; true/false give 1.0/0.0."""
     n = _to_num_or_none(v, "Cast to float")
     if n is None:
         return None
@@ -86,9 +88,9 @@ def cast_to_float(v, p, tctx):
         raise TransformError(f"Cast to float: {describe(v)} is too large") from None
 
 
-@register("cast_to_number", "Cast to number", "string", example='"12" → 12, "12.50" → 12.5')
+@register("cast_to_number", N_("Cast to number"), "string", example=N_('"12" → 12, "12.50" → 12.5'),
+    description=N_("A whole number when the text is whole, otherwise a decimal. Blank text gives null."))
 def cast_to_number(v, p, tctx):
-    """A whole number when the text is whole, otherwise a decimal. Blank text gives null."""
     return _to_num_or_none(v, "Cast to number")
 
 
@@ -96,18 +98,16 @@ def _setup_concatenate(p: dict) -> None:
     p["_getters"] = [compile_path(f) for f in p["fields"]]
 
 
-@register("concatenate", "Concatenate", "string", (
-    Param("separator", "Separator", "text", default=" "),
-    Param("fields", "Extra fields", "fields", default=(),
-          help="More source fields (paths in the record) joined after the rule's source value(s)."),
-    Param("skip_empty", "Skip empty", "bool", default=True, help="Leave out null, missing and empty values."),
+@register("concatenate", N_("Concatenate"), "string", (
+    Param("separator", N_("Separator"), "text", default=" "),
+    Param("fields", N_("Extra fields"), "fields", default=(),
+          help=N_("More source fields (paths in the record) joined after the rule's source value(s).")),
+    Param("skip_empty", N_("Skip empty"), "bool", default=True, help=N_("Leave out null, missing and empty values.")),
 ), nulls="any", each=False, setup=_setup_concatenate,
-    example='sources ["first", "last"], separator " " → "Ada Lovelace"')
+    example=N_('sources ["first", "last"], separator " " → "Ada Lovelace"'),
+    description=N_("Join several values with a separator: the rule's sources (a list) then any extra fields. When "
+                   "every value is missing the result is missing, so the target is not written."))
 def concatenate(v, p, tctx):
-    """Join several values with a separator: the rule's sources (a list) then any extra fields.
-
-    When every value is missing the result is missing, so the target is not written.
-    """
     values = list(v) if type(v) is list else [v]
     if p["_getters"]:
         rec = tctx.record
@@ -153,48 +153,49 @@ def _matches_any(v, p) -> bool:
 
 
 _MANY_PARAMS = (
-    Param("values", "Values", "text", required=True,
-          help="Comma-separated, e.g. FR,BE,DE. Spaces around items are ignored."),
-    Param("match", "Match", "choice", default="equals", choices=("equals", "contains"),
-          help="equals: the whole value is one of the items (as in the filter shape); "
-               "contains: it holds one as a substring."),
-    Param("case_sensitive", "Case sensitive", "bool", default=False),
+    Param("values", N_("Values"), "text", required=True,
+          help=N_("Comma-separated, e.g. FR,BE,DE. Spaces around items are ignored.")),
+    Param("match", N_("Match"), "choice", default="equals", choices=("equals", "contains"),
+          help=N_("equals: the whole value is one of the items (as in the filter shape); "
+               "contains: it holds one as a substring.")),
+    Param("case_sensitive", N_("Case sensitive"), "bool", default=False),
 )
 
 
-@register("contains_one_of_many", "Contains one of many", "string", _MANY_PARAMS, nulls="any", each=False,
-          setup=_setup_many, example='"DE" with FR,BE,DE → true')
+@register("contains_one_of_many", N_("Contains one of many"), "string", _MANY_PARAMS, nulls="any", each=False,
+          setup=_setup_many, example=N_('"DE" with FR,BE,DE → true'),
+    description=N_("true when the value matches any listed item (a list matches when any element does); null gives "
+                   "false."))
 def contains_one_of_many(v, p, tctx):
-    """true when the value matches any listed item (a list matches when any element does); null gives false."""
     return _matches_any(v, p)
 
 
-@register("does_not_contain_one_of_many", "Does not contain one of many", "string", _MANY_PARAMS, nulls="any",
-          each=False, setup=_setup_many, example='"US" with FR,BE,DE → true')
+@register("does_not_contain_one_of_many", N_("Does not contain one of many"), "string", _MANY_PARAMS, nulls="any",
+          each=False, setup=_setup_many, example=N_('"US" with FR,BE,DE → true'),
+    description=N_("The opposite of Contains one of many; null gives true."))
 def does_not_contain_one_of_many(v, p, tctx):
-    """The opposite of Contains one of many; null gives true."""
     return not _matches_any(v, p)
 
 
-@register("first_word", "First word", "string", example='"  Ada  Lovelace " → "Ada"')
+@register("first_word", N_("First word"), "string", example=N_('"  Ada  Lovelace " → "Ada"'),
+    description=N_("The first whitespace-separated word; '' for blank text."))
 def first_word(v, p, tctx):
-    """The first whitespace-separated word; '' for blank text."""
     parts = as_text(v, "First word").split(None, 1)
     return parts[0] if parts else ""
 
 
-@register("last_word", "Last word", "string", example='"Ada King Lovelace" → "Lovelace"')
+@register("last_word", N_("Last word"), "string", example=N_('"Ada King Lovelace" → "Lovelace"'),
+    description=N_("The last whitespace-separated word; '' for blank text."))
 def last_word(v, p, tctx):
-    """The last whitespace-separated word; '' for blank text."""
     parts = as_text(v, "Last word").rsplit(None, 1)
     return parts[-1] if parts else ""
 
 
-@register("json_encode", "JSON encode", "string", (
-    Param("pretty", "Pretty", "bool", default=False, help="Indent the JSON over several lines."),
-), nulls="any", each=False, example='{"a": 1} → "{\\"a\\":1}"')
+@register("json_encode", N_("JSON encode"), "string", (
+    Param("pretty", N_("Pretty"), "bool", default=False, help=N_("Indent the JSON over several lines.")),
+), nulls="any", each=False, example=N_('{"a": 1} → "{\\"a\\":1}"'),
+    description=N_('The value as JSON text (null becomes "null"); a missing value stays missing.'))
 def json_encode(v, p, tctx):
-    """The value as JSON text (null becomes "null"); a missing value stays missing."""
     if v is MISSING:
         return MISSING
     return json_text(v, p["pretty"])
@@ -211,13 +212,14 @@ def _setup_pad(p: dict) -> None:
         raise TransformError(f"pad character must be exactly one character, not '{p['character']}'")
 
 
-@register("pad", "Pad", "string", (
-    Param("direction", "Direction", "choice", default="left", choices=("left", "right", "both")),
-    Param("length", "Length", "number", required=True, help="The final length; longer values are left as they are."),
-    Param("character", "Pad character", "text", default=" ", help="One character; a space is allowed."),
-), setup=_setup_pad, example='"12345678", 20, "*", both → "******12345678******"')
+@register("pad", N_("Pad"), "string", (
+    Param("direction", N_("Direction"), "choice", default="left", choices=("left", "right", "both")),
+    Param("length", N_("Length"), "number", required=True,
+          help=N_("The final length; longer values are left as they are.")),
+    Param("character", N_("Pad character"), "text", default=" ", help=N_("One character; a space is allowed.")),
+), setup=_setup_pad, example=N_('"12345678", 20, "*", both → "******12345678******"'),
+    description=N_("Pad to a length. 'both' splits evenly; an odd extra character goes on the right."))
 def pad(v, p, tctx):
-    """Pad to a length. 'both' splits evenly; an odd extra character goes on the right."""
     s = as_text(v, "Pad")
     missing = p["length"] - len(s)
     if missing <= 0:
@@ -250,16 +252,16 @@ def _setup_replace(p: dict) -> None:
         p["_literal_repl"] = True
 
 
-@register("replace", "Replace", "string", (
-    Param("search", "Search for", "text", required=True),
-    Param("replace_with", "Replace with", "text", default="",
-          help="In regex mode \\1 or \\g<name> insert captured groups."),
-    Param("mode", "Mode", "choice", default="plain", choices=("plain", "regex")),
-    Param("case_sensitive", "Case sensitive", "bool", default=True),
-    Param("count", "Max replacements", "number", default=0, help="0 replaces every occurrence."),
-), setup=_setup_replace, example='"2024/01/02", "/" → "-" gives "2024-01-02"')
+@register("replace", N_("Replace"), "string", (
+    Param("search", N_("Search for"), "text", required=True),
+    Param("replace_with", N_("Replace with"), "text", default="",
+          help=N_("In regex mode \\1 or \\g<name> insert captured groups.")),
+    Param("mode", N_("Mode"), "choice", default="plain", choices=("plain", "regex")),
+    Param("case_sensitive", N_("Case sensitive"), "bool", default=True),
+    Param("count", N_("Max replacements"), "number", default=0, help=N_("0 replaces every occurrence.")),
+), setup=_setup_replace, example=N_('"2024/01/02", "/" → "-" gives "2024-01-02"'),
+    description=N_("Replace text (plain) or a Python regular expression (regex)."))
 def replace(v, p, tctx):
-    """Replace text (plain) or a Python regular expression (regex)."""
     s = as_text(v, "Replace")
     rx = p.get("_re")
     if rx is None:
@@ -282,12 +284,13 @@ def _setup_split(p: dict) -> None:
     p["index"] = None if idx is None else int(idx)
 
 
-@register("split_string", "Split string", "string", (
-    Param("delimiter", "Delimiter", "text", default=","),
-    Param("index", "Index", "number", help="0 is the first part, -1 the last. Blank returns every part as a list."),
-), setup=_setup_split, example='"a,b,c", ",", -1 → "c"')
+@register("split_string", N_("Split string"), "string", (
+    Param("delimiter", N_("Delimiter"), "text", default=","),
+    Param("index", N_("Index"), "number",
+          help=N_("0 is the first part, -1 the last. Blank returns every part as a list.")),
+), setup=_setup_split, example=N_('"a,b,c", ",", -1 → "c"'),
+    description=N_("Split text on a delimiter and keep one part; an index past the end gives null."))
 def split_string(v, p, tctx):
-    """Split text on a delimiter and keep one part; an index past the end gives null."""
     parts = as_text(v, "Split string").split(p["delimiter"])
     idx = p["index"]
     if idx is None:
@@ -297,16 +300,16 @@ def split_string(v, p, tctx):
     return None
 
 
-@register("prefix", "Prefix", "string", (Param("text", "Text", "text", default=""),),
-          example='"RED001", "AW25-" → "AW25-RED001"')
+@register("prefix", N_("Prefix"), "string", (Param("text", N_("Text"), "text", default=""),),
+          example=N_('"RED001", "AW25-" → "AW25-RED001"'),
+    description=N_("Add text at the start."))
 def prefix(v, p, tctx):
-    """Add text at the start."""
     return p["text"] + as_text(v, "Prefix")
 
 
-@register("suffix", "Suffix", "string", (Param("text", "Text", "text", default=""),),
-          example='"RED001", "-XL" → "RED001-XL"')
+@register("suffix", N_("Suffix"), "string", (Param("text", N_("Text"), "text", default=""),),
+          example=N_('"RED001", "-XL" → "RED001-XL"'),
+    description=N_("Add text at the end."))
 def suffix(v, p, tctx):
-    """Add text at the end."""
     return as_text(v, "Suffix") + p["text"]
 

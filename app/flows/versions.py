@@ -12,6 +12,7 @@ from app.extensions import db
 from app.flows import diffing, drafts, reference_checks, shapes, structure, variables
 from app.flows.models import DraftChange, Flow, FlowVersion
 from app.flows.services import AllowanceRefused, DefinitionError, validate_definition
+from app.markers import N_
 from app.timeutil import utcnow
 
 STATUS_LABELS = {"draft": _l("Draft"), "deployed": _l("Deployed"), "inactive": _l("Inactive")}
@@ -119,7 +120,7 @@ def restore(flow: Flow, version: FlowVersion, *, expected_revision, actor) -> Fl
     if version.status == "draft":
         raise drafts.DraftError("This version is already the draft.")
     return structure.replace_definition(flow, version.definition, expected_revision=expected_revision, actor=actor,
-                                     label=f"restore version {version.number}")
+                                     label=[drafts.undo_part(N_("restore version %(number)s"), number=version.number)])
 
 
 def by_number(flow: Flow, number) -> FlowVersion | None:

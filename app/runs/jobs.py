@@ -117,7 +117,8 @@ _CLAIM = (update(Run.__table__).where(Run.__table__.c.id == bindparam("run_id"),
 def execute_run(run_id: int) -> str:
     # Loading by id alone is cross-tenant by nature: the job carries no company. Everything after
     # this line acts as the run's company.
-    run = db.session.execute(_LOAD, {"run_id": run_id}).scalars().first()
+    # `company` is held for the run's length: the session's identity map keeps only weak references.
+    run, company = db.session.execute(_LOAD, {"run_id": run_id}).first() or (None, None)
     if run is None:
         log.warning("run %s vanished before it started", run_id)
         return "missing"
@@ -152,14 +153,28 @@ def _claim(run: Run) -> bool:
     return bool(claimed)
 
 
+class _StopCheck:
+    """services.stop_requested, whose first answer came with the run's "running" announcement."""
+
+    def __init__(self, run_id: int, first: bool):
+        self.run_id, self.known = run_id, first
+
+    def __call__(self) -> bool:
+        known, self.known = self.known, None
+        return services.stop_requested(self.run_id) if known is None else known
+
+
 def _execute(run: Run, closing) -> str:
-    logbook.publish(run.id, status="running")
+    opening = get_redis().pipeline(transaction=False)
+    logbook.publish(run.id, pipeline=opening, status="running")
+    opening.exists(services.stop_key(run.id))
+    should_stop = _StopCheck(run.id, bool(opening.execute()[-1]))
     book = logbook.Logbook(run)
     hooks = RunHooks(run, book)
     version = run.version
     book("info", f"Run {run.id} of '{run.flow.name}' version {version.number} started ({run.trigger}).")
     env = Environment(
-        log=book, should_stop=lambda: services.stop_requested(run.id),
+        log=book, should_stop=should_stop,
         flow_variables=_flow_variables(version, run.variables),
         now=run.created_at if run.flow.use_queued_time else utcnow(),
         company_id=run.company_id, run_id=run.id, flow_id=run.flow_id, redis=get_redis(),

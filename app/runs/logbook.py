@@ -4,7 +4,7 @@ The worker publishes facts (rows were written, a status changed); the web side r
 url_for, the viewer's permissions and time zone all work in the stream.
 
 Rows are handed to a writer thread that inserts them in small batches on its own connection: a
-run's steps never wait for a commit per log line, and viewers still see rows within ~20 ms. A run
+run's steps never wait for a commit per log line, and viewers still see rows within ~20–40 ms. A run
 flushes the writer (writing what is left itself) before its final status is committed, so a finished
 run always has all its rows.
 """
@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections import deque
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import insert
@@ -28,6 +29,7 @@ from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 BATCH_WINDOW_SECONDS = 0.02
+BATCH_WINDOW = timedelta(seconds=BATCH_WINDOW_SECONDS)
 MAX_BATCH = 500
 
 
@@ -47,9 +49,9 @@ class LogWriter:
     """One per worker process: a daemon thread that batches RunLog inserts and announces them.
 
     Rows wait in a deque; the thread sleeps until a row arrives while it is idle (one wake-up per
-    batch, not per row: waking it per line cost ~5 % of a worker), then gathers for a short window
-    and writes. flush() writes what is pending in the caller's thread, under the same lock, so rows
-    stay in order and a run's end does not wait for a thread switch."""
+    batch, not per row: waking it per line cost ~5 % of a worker), then every window writes the rows
+    older than the window. flush() writes what is pending in the caller's thread, under the same lock,
+    so rows stay in order and a short run writes all its rows itself, with no thread hand-over."""
 
     def __init__(self, app: Flask):
         self.engine = db.engine
@@ -92,16 +94,25 @@ class LogWriter:
                 self.wake.clear()
                 self.idle = False
             time.sleep(BATCH_WINDOW_SECONDS)  # let the next few milliseconds' rows join the batch
-            with self.lock:
-                self._write_pending()
+            # Only rows older than the window: a short run writes its own rows when it flushes, and
+            # the thread would only contend with it for the lock and the GIL.
+            cutoff = utcnow() - BATCH_WINDOW
+            try:
+                due = self.rows[0]["created_at"] <= cutoff
+            except IndexError:  # the run flushed them meanwhile
+                continue
+            if due:
+                with self.lock:
+                    self._write_pending(until=cutoff)
 
-    def _write_pending(self, pipeline=None) -> None:
-        """Insert the pending rows (the caller holds the lock); a failure is kept for flush() to raise in
-        the job that owns the rows."""
-        while self.rows:
+    def _write_pending(self, pipeline=None, until: datetime | None = None) -> None:
+        """Insert the pending rows (created up to `until`, if given; the caller holds the lock); a failure
+        is kept for flush() to raise in the job that owns the rows."""
+        rows = self.rows
+        while rows and (until is None or rows[0]["created_at"] <= until):
             batch = []
-            while self.rows and len(batch) < MAX_BATCH:
-                batch.append(self.rows.popleft())
+            while rows and len(batch) < MAX_BATCH and (until is None or rows[0]["created_at"] <= until):
+                batch.append(rows.popleft())
             try:
                 with self.engine.begin() as conn:
                     if conn.dialect.name == "postgresql":

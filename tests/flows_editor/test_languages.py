@@ -110,3 +110,87 @@ def test_the_worker_gets_english_outside_a_request(app):
         assert validate_definition(broken)[0] == "Step 1 (Notify): Write the notification template."
     # And with no app at all (a bare script importing the engine).
     assert schedules.describe({"kind": "minutes", "every": 5}) == "Every 5 minutes"
+
+
+PANELS = [
+    {"id": "p", "type": "manual_payload", "version": 1, "config": {"format": "json", "body": '[{"id": 1}]'}},
+    {"id": "f", "type": "filter", "version": 1,
+     "config": {"conditions": [{"field": "id", "type": "number", "operator": "equals", "value": "1"}]}},
+    {"id": "n", "type": "notify", "version": 1, "config": {"template": "Done", "channels": "log"}},
+    {"id": "m", "type": "map", "version": 1, "config": {"rules": [
+        {"source": "id", "target": "code", "transforms": [{"fn": "pad", "params": {"length": 4}}]}]}},
+]
+
+
+def _options(page: str) -> list[str]:
+    import re
+    return re.findall(r"<option[^>]*>([^<]*)</option>", page)
+
+
+def test_a_french_user_sees_the_settings_panels_in_french(client, login, make_flow):
+    me = login("manager")
+    flow_id = make_flow(me["company_id"], definition={"trigger": {"type": "manual", "config": {}}, "steps": PANELS})
+    choose(client, "fr")
+    condition = html(client.get(f"/flows/{flow_id}/steps/f/panel"))
+    # The condition types, the logic and the shared name/skip inputs; the value hint of the row's type.
+    assert {"Texte", "Nombre", "Date précise", "Date dynamique", "Booléen"} <= set(_options(condition))
+    assert "Specific date" not in condition and "All conditions (AND)" not in condition
+    assert "Ignorer cette forme" in condition and "Skip this shape" not in condition
+    assert 'title="Un nombre, ou 10..20 pour « entre »."' in condition
+    notify = _options(html(client.get(f"/flows/{flow_id}/steps/n/panel")))
+    assert {"Succès", "Avertissement", "E-mail + journal", "Journal"} <= set(notify) and "Warning" not in notify
+    # The transform catalogue: group, function name, its parameter's label and help.
+    mapping = html(client.get(f"/flows/{flow_id}/steps/m/panel"))
+    assert 'optgroup label="Tableau"' in mapping and "Compléter" in _options(mapping)
+    assert "Caractère de remplissage" in mapping and "Un caractère ; une espace est autorisée." in mapping
+    assert "Pad character" not in mapping and "Cast to number" not in mapping
+    # A validation message raised by a panel form.
+    data = {"template": "Done", "level": "info", "channels": "email", "expected_revision": "1"}
+    bad = client.post(f"/flows/{flow_id}/steps/n/panel", data=data, headers={"HX-Request": "true"})
+    assert "Choisissez au moins un groupe à qui envoyer l’e-mail" in html(bad)
+
+
+def test_a_german_user_sees_weekday_checkboxes_in_german(client, login, make_flow):
+    me = login("manager")
+    flow_id = make_flow(me["company_id"], definition=SCHEDULED)
+    choose(client, "de")
+    page = html(client.get(f"/flows/{flow_id}/triggers/schedules/form?schedule-kind=daily"))
+    assert "Mo." in page and "Fr." in page and ">Mon<" not in page
+
+
+def test_a_french_user_sees_connector_messages_undo_labels_and_transform_descriptions(app, client, login, make_flow):
+    from app.flows.models import DraftChange
+    from tests.flows_editor.conftest import HX, revision_of
+
+    me = login("manager")
+    choose(client, "fr")
+    # A message of the connector services (a second install of the same connector).
+    assert client.post("/marketplace/connectors/shopify/install").status_code == 303
+    again = html(client.post("/marketplace/connectors/shopify/install", follow_redirects=True))
+    assert "Shopify est déjà installé." in again and "already installed" not in again
+
+    # The undo label is stored as parts and shown in the viewer's language; the shape's type label too.
+    flow_id = make_flow(me["company_id"], definition={"trigger": {"type": "manual", "config": {}}, "steps": PANELS})
+    rev = revision_of(html(client.get(f"/flows/{flow_id}")))
+    client.post(f"/flows/{flow_id}/steps/n/delete", headers=HX, data={"revision": rev})
+    canvas = html(client.get(f"/flows/{flow_id}"))
+    assert "suppression de Notification" in canvas and "delete Notify" not in canvas
+    choose(client, "de")
+    assert "Benachrichtigen löschen" in html(client.get(f"/flows/{flow_id}"))
+    choose(client, "fr")
+    undone = html(client.post(f"/flows/{flow_id}/undo", headers=HX, data={"revision": rev + 1}))
+    assert "Annulé : suppression de Notification." in undone and "Undone" not in undone
+    with app.app_context(), tenancy.acting_as(me["company_id"]):
+        # An undo row written before labels were stored as parts shows as it was stored.
+        draft = db.session.get(Flow, flow_id).draft
+        db.session.add(DraftChange(company_id=me["company_id"], version_id=draft.id, label="rename path Old",
+                                   definition=draft.definition))
+        db.session.commit()
+    assert "rename path Old" in html(client.get(f"/flows/{flow_id}"))
+
+    # A transform function's description and a help text holding "<…>", escaped like any other text.
+    pad = html(client.get(f"/flows/{flow_id}/steps/m/panel"))
+    assert "« both » répartit également" in pad and "Pad to a length" not in pad
+    params = html(client.get(f"/flows/{flow_id}/steps/m/panel/transform",
+                             query_string={"prefix": "rules-0-transforms-0", "rules-0-transforms-0-fn": "math"}))
+    assert "valeur &lt;opération&gt; nombre" in params and "Arithmetic" not in params

@@ -9,12 +9,13 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+
 from app.flows import drafts, structure
 from app.flows.panels import automap, forms, map_fields
 from app.flows.panels.base import Panel
 from app.flows.panels.forms_map import MapForm
-
-UNDO_PREFIX = "auto-map "
+from app.markers import N_
 
 
 @dataclass
@@ -85,7 +86,7 @@ def _save(draft, step_id: str, config: dict, actor):
     definition = copy.deepcopy(draft.definition)
     step, _, _ = drafts.find_step(definition, step_id)
     step["config"] = config
-    return drafts.save(draft, definition, undo_label=f"{UNDO_PREFIX}{drafts.shape_label(step)}", actor=actor,
+    return drafts.save(draft, definition, undo_label=drafts.shape_undo(N_("auto-map %(shape)s"), step), actor=actor,
                        settings_of=step_id)
 
 
@@ -98,7 +99,7 @@ def last_automap(draft, step_id: str):
 def undo(flow, step_id: str, *, expected_revision, actor) -> str:
     draft = drafts.checked_draft(flow, expected_revision, actor)
     if last_automap(draft, step_id) is None:
-        raise drafts.DraftError("The flow changed after this auto-map, so it cannot be taken back from here. "
-                                "Use Undo on the canvas (Ctrl+Z) to step back through the changes.")
+        raise drafts.DraftError(gettext("The flow changed after this auto-map, so it cannot be taken back from here. "
+                                        "Use Undo on the canvas (Ctrl+Z) to step back through the changes."))
     _, label = structure.undo(flow, expected_revision=expected_revision, actor=actor)
     return label

@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
@@ -50,18 +52,21 @@ class Panel:
 class StepForm(FlaskForm):
     """The settings form of one step. A subclass per shape adds its fields, initial() and to_config()."""
 
-    name = StringField("Name", [Optional(), Length(max=NAME_MAX)],
-                       description="Shown on the canvas and in the run log instead of the shape's label.")
-    note = TextAreaField("Note", [Optional(), Length(max=NOTE_MAX)],
-                         description="For the people who edit this flow; it does not change what the shape does.")
-    skip = BooleanField("Skip this shape", description="The shape passes its input on untouched, and the run log "
-                                                       "says it was skipped.")
+    name = StringField(_l("Name"), [Optional(), Length(max=NAME_MAX)],
+                       description=_l("Shown on the canvas and in the run log instead of the shape's label."))
+    note = TextAreaField(_l("Note"), [Optional(), Length(max=NOTE_MAX)],
+                         description=_l("For the people who edit this flow; it does not change what the shape does."))
+    skip = BooleanField(_l("Skip this shape"), description=_l("The shape passes its input on untouched, and the run "
+                                                              "log says it was skipped."))
     expected_revision = HiddenField()
 
     has_paths = False
+    # field name -> (value, marked English label) pairs, set as the field's options in the request's language
+    choice_labels: dict = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        translate_choices(self, self.choice_labels)
         self.shape_problems: list[str] = []
         self.has_problems = False  # the shape's checks failed (some problems may sit on their rows)
 
@@ -119,6 +124,18 @@ def clean_rows(entries, keys: tuple[str, ...]) -> list[dict]:
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as select options."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def translated(pairs) -> list[SelectChoice]:
+    """Marked English (value, label) pairs as options in the request's language. Plain strings, not lazy
+    ones: Flask-Babel's LazyString.__html__ skips escaping, which broke the panel's HTML."""
+    return [SelectChoice(value, gettext(label) if label else label) for value, label in pairs]
+
+
+def translate_choices(form, labels: dict) -> None:
+    """Give each named select field of the form its options from `labels` (field name -> pairs), translated."""
+    for name, pairs in labels.items():
+        form[name].choices = translated(pairs)
 
 
 def values_of(field) -> set:

@@ -1,11 +1,16 @@
 """What the panel forms offer to choose from, read from the acting company only."""
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from app.connectors.models import InstalledConnector, Instance
 from app.extensions import db
 from app.flows.models import Flow
 from app.insights.models import NotificationGroup
+from app.markers import N_
 from app.tenancy import scoped
+
+STATUSES = {"draft": N_("draft"), "deployed": N_("deployed"), "inactive": N_("inactive")}
 
 DIRECTION_LABELS = {"receive": "Receive", "send": "Send"}
 
@@ -61,12 +66,13 @@ def flow_or_none(flow_id) -> Flow | None:
 
 def version_choices(target: Flow | None) -> list[tuple[str, str]]:
     """("", deployed-or-draft) first, then every version by number, newest first."""
-    first = ("", "Deployed version (the draft while none is deployed)")
+    first = ("", gettext("Deployed version (the draft while none is deployed)"))
     if target is None:
         return [first]
     out = [first]
     for v in sorted(target.versions, key=lambda v: v.number, reverse=True):
-        out.append((str(v.number), f"Version {v.number} ({v.status})"))
+        status = gettext(STATUSES.get(v.status, v.status))
+        out.append((str(v.number), gettext("Version %(number)d (%(status)s)", number=v.number, status=status)))
     return out
 
 

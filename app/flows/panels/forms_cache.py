@@ -1,6 +1,7 @@
 """Settings of the cache and de-dupe shapes: cache name, level and key; data pool, key field and behaviour."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -8,10 +9,11 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from app.flows.panels import choices
 from app.flows.panels.base import Panel, StepForm, options, text
 from app.flows.shapes import cache_add, dedupe
+from app.markers import N_
 
-LEVEL_LABELS = {"run": "Flow run: this run only", "flow": "Flow: this flow, across runs",
-                "company": "Company: every flow of the company"}
-UNIT_LABELS = {"minutes": "minutes", "hours": "hours", "days": "days"}
+LEVEL_LABELS = {"run": N_("Flow run: this run only"), "flow": N_("Flow: this flow, across runs"),
+                "company": N_("Company: every flow of the company")}
+UNIT_LABELS = {"minutes": N_("minutes"), "hours": N_("hours"), "days": N_("days")}
 
 
 class CacheAddForm(StepForm):
@@ -32,6 +34,7 @@ class CacheAddForm(StepForm):
     expiry_number = StringField(_l("Expires after"), [Optional(), Length(max=20)],
                                 description=_l("Empty: kept until replaced or cleared (flow-run caches: one day)."))
     expiry_unit = SelectField(_l("Unit"), choices=options(UNIT_LABELS.items()), default="hours")
+    choice_labels = {"level": [(k, LEVEL_LABELS[k]) for k in cache_add.LEVELS], "expiry_unit": UNIT_LABELS.items()}
 
     @classmethod
     def initial(cls, panel: Panel) -> dict:
@@ -50,7 +53,7 @@ class CacheAddForm(StepForm):
                 if float(field.data) <= 0:
                     raise ValueError
             except ValueError:
-                raise ValidationError("A positive number, or empty for no expiry.") from None
+                raise ValidationError(gettext("A positive number, or empty for no expiry.")) from None
 
     def to_config(self, panel: Panel) -> dict:
         number = (self.expiry_number.data or "").strip()
@@ -98,6 +101,7 @@ class DedupeForm(StepForm):
     behaviour = SelectField(_l("Behaviour"), choices=options(dedupe.BEHAVIOURS.items()), default="filter_track",
                             description=_l("Filter: drop records seen before. Track: record new values, drop nothing. "
                                         "Filter & track: both."))
+    choice_labels = {"behaviour": dedupe.BEHAVIOURS.items()}
     entity_type = StringField(_l("Entity type"), [Optional(), Length(max=120)],
                               description=_l("Optional label for the values on the tracked data page, such as Order."))
 

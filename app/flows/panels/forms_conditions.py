@@ -9,17 +9,18 @@ from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, Selec
 from wtforms.validators import Length, Optional
 
 from app.flows.conditions import MAX_VALUE_LENGTH, OPERATORS, TYPES
-from app.flows.panels.base import Panel, StepForm, options, take_numbered, values_of
+from app.flows.panels.base import Panel, StepForm, options, take_numbered, translate_choices, values_of
 from app.flows.shapes.route import METHODS
+from app.markers import N_
 
-LOGIC_CHOICES = [("and", "All conditions (AND)"), ("or", "Any condition (OR)")]
+LOGIC_CHOICES = [("and", N_("All conditions (AND)")), ("or", N_("Any condition (OR)"))]
 DATE_TYPES = ("specific_date", "dynamic_date")
 NO_VALUE = {t: {op.name for op in ops if not op.needs_value} for t, ops in OPERATORS.items()}
 VALUE_HINTS = {
-    "string": "Text; a list is comma separated (FR,DE,IE).",
-    "number": "A number, or 10..20 for between.",
-    "specific_date": "A date such as 2025-01-31 or 2025-01-31T09:00:00Z; two dates with .. for between.",
-    "dynamic_date": "How far from now, such as 7 days, 12 hours or -1 month.",
+    "string": N_("Text; a list is comma separated (FR,DE,IE)."),
+    "number": N_("A number, or 10..20 for between."),
+    "specific_date": N_("A date such as 2025-01-31 or 2025-01-31T09:00:00Z; two dates with .. for between."),
+    "dynamic_date": N_("How far from now, such as 7 days, 12 hours or -1 month."),
     "boolean": "",
 }
 _ON_FIELD = re.compile(r"^Condition on '(?P<field>[^']*)'")
@@ -39,6 +40,7 @@ class ConditionForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        translate_choices(self, {"type": TYPES.items()})
         self.operator.choices = options(operator_choices(self.type.data))
         self.problems: list[str] = []
 
@@ -103,6 +105,7 @@ class FilterForm(StepForm):
     keep_matching = BooleanField(_l("Keep matching records"), default=True,
                                  description=_l("On: records that match are kept and the rest removed. "
                                              "Off: records that match are removed and the rest go on."))
+    choice_labels = {"logic": LOGIC_CHOICES}
 
     @classmethod
     def initial(cls, panel: Panel) -> dict:
@@ -130,6 +133,7 @@ class RoutePathForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        translate_choices(self, {"logic": LOGIC_CHOICES})
         self.problems: list[str] = []
 
 
@@ -137,6 +141,7 @@ class RouteForm(StepForm):
     method = SelectField(_l("Routing method"), choices=options(METHODS.items()), default="all",
                          description=_l("All: a record goes down every route it matches. First: only down the first "
                                      "matching route, in the order below."))
+    choice_labels = {"method": METHODS.items()}
     paths = FieldList(FormField(RoutePathForm))
     has_paths = True
 

@@ -1,6 +1,7 @@
 """The connector shape's settings: instance, endpoint, endpoint variables and the request options."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
@@ -8,17 +9,19 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 from app.flows.panels import choices
 from app.flows.panels.base import Panel, StepForm, options, text
 from app.flows.shapes.connector import MAX_TIMEOUT
+from app.markers import N_
 from app.scripts import picker
 
-WRAPPING = [("raw", "Raw: the payload as received"), ("first", "First: a one-element array becomes its element")]
-RETRIES = [("", "The instance's setting"), ("0", "0: no retry"), ("1", "1 retry"), ("2", "2 retries")]
+WRAPPING = [("raw", N_("Raw: the payload as received")),
+            ("first", N_("First: a one-element array becomes its element"))]
+RETRIES = [("", N_("The instance's setting")), ("0", N_("0: no retry")), ("1", N_("1 retry")), ("2", N_("2 retries"))]
 
 
 class ConnectorForm(StepForm):
     instance_id = SelectField(_l("Connector instance"), coerce=str, validate_choice=False)
     endpoint = SelectField(_l("Endpoint"), coerce=str, validate_choice=False)
     timeout = IntegerField(_l("Request timeout (seconds)"), [Optional(), NumberRange(
-        min=1, max=MAX_TIMEOUT, message=f"Between 1 and {MAX_TIMEOUT} seconds.")],
+        min=1, max=MAX_TIMEOUT, message=_l("Between 1 and %(max)d seconds.", max=MAX_TIMEOUT))],
         description=_l("Empty uses the instance's timeout."))
     retries = SelectField(_l("Retries"), choices=options(RETRIES), default="",
                           description=_l("Further attempts when a request fails; each attempt counts as an operation."))
@@ -32,6 +35,7 @@ class ConnectorForm(StepForm):
     response_script = picker.script_field(
         _l("Response script"), _l("Runs on every response of this step, after the endpoint's own post-request "
                                   "script: it may change the body, ask for the request again or fail the run."))
+    choice_labels = {"retries": RETRIES, "wrapping": WRAPPING}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,17 +79,18 @@ class ConnectorForm(StepForm):
 
     def validate_instance_id(self, field):
         if not field.data:
-            raise ValidationError("Choose the connector instance to use.")
+            raise ValidationError(gettext("Choose the connector instance to use."))
         if self.instance is None:
-            raise ValidationError("That instance is no longer there; choose another one.")
+            raise ValidationError(gettext("That instance is no longer there; choose another one."))
 
     def validate_endpoint(self, field):
         if self.instance is None:
             return
         if not field.data:
-            raise ValidationError("Choose an endpoint.")
+            raise ValidationError(gettext("Choose an endpoint."))
         if self.endpoint_def is None:
-            raise ValidationError(f"'{self.instance.connector.name}' has no such endpoint; choose one from the list.")
+            raise ValidationError(gettext("'%(connector)s' has no such endpoint; choose one from the list.",
+                                          connector=self.instance.connector.name))
 
     def to_config(self, panel: Panel) -> dict:
         config = {"instance_id": int(self.instance_id.data) if (self.instance_id.data or "").isdigit() else None,

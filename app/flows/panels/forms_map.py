@@ -16,11 +16,13 @@ from wtforms import BooleanField
 from app.flows import transforms
 from app.flows.panels.base import Panel, StepForm, take_numbered
 from app.flows.transforms import TRANSFORMS, parse_number
+from app.markers import N_
 
 DISPLAY_KEYS = ("name", "label", "id", "note", "source_name", "target_name")
 _RULE_KEY = re.compile(r"^rules-(\d+)-(.+)$")
 _TRANSFORM_KEY = re.compile(r"^t-(\d+)-(fn|p-(.+))$")
-CATEGORY_LABELS = {"array": "Array", "date": "Date", "number": "Number", "string": "String", "other": "Other"}
+CATEGORY_LABELS = {"array": N_("Array"), "date": N_("Date"), "number": N_("Number"), "string": N_("String"),
+                   "other": N_("Other")}
 
 
 @dataclass

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -29,7 +30,8 @@ def _json_check(form, field):
         try:
             json.loads(field.data)
         except json.JSONDecodeError as exc:
-            raise ValidationError(f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).") from exc
+            raise ValidationError(gettext("Not valid JSON: %(error)s (line %(line)d, column %(column)d).",
+                                          error=exc.msg, line=exc.lineno, column=exc.colno)) from exc
 
 
 class ManualPayloadForm(StepForm):
@@ -107,6 +109,7 @@ class NotifyForm(StepForm):
                                             "variable adds at most its first 100 characters."))
     level = SelectField(_l("Alert level"), choices=options(notify.LEVELS.items()), default="info")
     channels = SelectField(_l("Send to"), choices=options(notify.CHANNELS.items()), default="email_log")
+    choice_labels = {"level": notify.LEVELS.items(), "channels": notify.CHANNELS.items()}
     groups = SelectMultipleField(_l("Notification groups"), coerce=int, validate_choice=False,
                                  description=_l("Every address in the chosen groups gets the email. Emails count "
                                              "against the company's monthly allowance."))
@@ -123,9 +126,9 @@ class NotifyForm(StepForm):
     def validate_groups(self, field):
         known = values_of(field)
         if any(value not in known for value in field.data or []):
-            raise ValidationError("Choose notification groups from the list.")
+            raise ValidationError(gettext("Choose notification groups from the list."))
         if self.channels.data in notify.EMAILS and not field.data:
-            raise ValidationError("Choose at least one group to email, or send to the log only.")
+            raise ValidationError(gettext("Choose at least one group to email, or send to the log only."))
 
     def to_config(self, panel: Panel) -> dict:
         config = {"template": self.template.data, "level": self.level.data, "channels": self.channels.data}
@@ -178,7 +181,7 @@ class RunProcessFlowForm(StepForm):
 
     def setup(self, panel: Panel, formdata=None) -> None:
         self.flows = choices.other_flows(panel.flow)
-        self.flow_id.choices = options([("", "Choose a process flow…")] +
+        self.flow_id.choices = options([("", gettext("Choose a process flow…"))] +
                                        [(str(f.id), f"{f.name} (#{f.id})") for f in self.flows])
         self.target = choices.flow_or_none(self.flow_id.data) if self.flow_id.data else None
         self.version.choices = options(choices.version_choices(self.target))
@@ -186,13 +189,13 @@ class RunProcessFlowForm(StepForm):
 
     def validate_flow_id(self, field):
         if not field.data:
-            raise ValidationError("Choose the process flow to run.")
+            raise ValidationError(gettext("Choose the process flow to run."))
         if self.target is None or str(self.target.id) not in values_of(field):
-            raise ValidationError("Choose a process flow from the list (a flow cannot run itself).")
+            raise ValidationError(gettext("Choose a process flow from the list (a flow cannot run itself)."))
 
     def validate_version(self, field):
         if field.data and field.data not in values_of(field):
-            raise ValidationError("That flow has no such version.")
+            raise ValidationError(gettext("That flow has no such version."))
 
     def to_config(self, panel: Panel) -> dict:
         overrides = {r["name"].strip(): r["value"] or "" for r in clean_rows(self.variables.entries, ("name", "value"))
@@ -287,6 +290,7 @@ class BranchForm(_NamedPathsForm):
 class TryCatchForm(_NamedPathsForm):
     on_exception = SelectField(_l("When a payload fails in the try path"), choices=options(try_catch.ACTIONS.items()),
                                default="partial")
+    choice_labels = {"on_exception": try_catch.ACTIONS.items()}
 
     @classmethod
     def initial(cls, panel: Panel) -> dict:
@@ -312,7 +316,7 @@ class JsonSettingsForm(StepForm):
         except ValueError:
             return  # _json_check has said why
         if not isinstance(value, dict):
-            raise ValidationError("The settings must be a JSON object ({…}).")
+            raise ValidationError(gettext("The settings must be a JSON object ({…})."))
 
     def to_config(self, panel: Panel) -> dict:
         return json.loads(self.settings.data)
@@ -335,14 +339,14 @@ class ScriptForm(StepForm):
         from app.scripts.services import deployed_scripts
 
         self.scripts = deployed_scripts()
-        self.script_id.choices = options([("", "Choose a deployed script…")] +
+        self.script_id.choices = options([("", gettext("Choose a deployed script…"))] +
                                          [(str(s.id), f"{s.name} ({s.language_label})") for s in self.scripts])
 
     def validate_script_id(self, field):
         if not field.data:
-            raise ValidationError("Choose a deployed script.")
+            raise ValidationError(gettext("Choose a deployed script."))
         if field.data not in values_of(field):
-            raise ValidationError("That script has no deployed version (or was deleted); choose another one.")
+            raise ValidationError(gettext("That script has no deployed version (or was deleted); choose another one."))
 
     def to_config(self, panel: Panel) -> dict:
         chosen = next((s for s in getattr(self, "scripts", []) if str(s.id) == self.script_id.data), None)

@@ -1,6 +1,8 @@
 """Loads a step's panel: the version it lives in, whether it can be edited, and sample data for the pickers."""
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from app.flows import drafts, shapes
 from app.flows.panels import choices, sample
 from app.flows.panels.base import Panel
@@ -17,15 +19,15 @@ def version_of(flow, number=None, actor=None):
         try:
             wanted = int(number)
         except (TypeError, ValueError):
-            raise PanelMissing("There is no such version of this flow.") from None
+            raise PanelMissing(gettext("There is no such version of this flow.")) from None
         found = next((v for v in flow.versions if v.number == wanted), None)
         if found is None:
-            raise PanelMissing(f"This flow has no version {wanted}.")
+            raise PanelMissing(gettext("This flow has no version %(number)d.", number=wanted))
         return found
     if flow.draft is None and not can("flows", "edit"):
         shown = flow.deployed or (flow.versions[-1] if flow.versions else None)
         if shown is None:
-            raise PanelMissing("This flow has no version yet.")
+            raise PanelMissing(gettext("This flow has no version yet."))
         return shown
     return drafts.get_draft(flow, actor)
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+
 from app.flows.panels import choices, sample
 from app.flows.panels.base import Panel
 from app.flows.panels.sample import Field
+from app.markers import N_
 
 SOURCE_KINDS = ("run", "paste", "model")
 TARGET_KINDS = ("next", "paste", "model")
@@ -62,24 +65,38 @@ def _model(value: str) -> tuple[list[Field], str, str | None]:
     row = choices.instance(instance_id)
     endpoint = choices.endpoint(row, key)
     if row is None or endpoint is None:
-        return [], "", "Choose a connector endpoint that has a data model."
+        return [], "", gettext("Choose a connector endpoint that has a data model.")
     fields = sample.fields_of_schema(endpoint.get("schema"))
-    note = f"Data model of {row.name} › {endpoint.get('name') or key}."
+    note = gettext("Data model of %(instance)s › %(endpoint)s.", instance=row.name,
+                   endpoint=endpoint.get("name") or key)
     if not fields:
-        return [], note, f"The endpoint {endpoint.get('name') or key} has no data model (schema) to read fields from."
+        return [], note, gettext("The endpoint %(endpoint)s has no data model (schema) to read fields from.",
+                                 endpoint=endpoint.get("name") or key)
     return fields, note, None
 
 
+# what was pasted -> (nothing pasted yet, no fields in it, its fields) notes
+_PASTE_NOTES = {
+    "sample": (N_("Paste sample (JSON) to list its fields."),
+               N_("The pasted sample has no fields: paste a JSON object, or a list of objects."),
+               N_("Fields of the pasted sample.")),
+    "example output": (N_("Paste example output (JSON) to list its fields."),
+                       N_("The pasted example output has no fields: paste a JSON object, or a list of objects."),
+                       N_("Fields of the pasted example output.")),
+}
+
+
 def _pasted(text: str, what: str) -> tuple[list[Field], str, str | None]:
+    empty, fieldless, listed = _PASTE_NOTES[what]
     if not (text or "").strip():
-        return [], f"Paste {what} (JSON) to list its fields.", None
-    found, error = sample.pasted(text)
+        return [], gettext(empty), None
+    found, error = sample.pasted(text, what)
     if error:
-        return [], "", error.replace("The pasted sample", f"The pasted {what}")
+        return [], "", error
     fields = sample.fields_of(found.bucket)
     if not fields:
-        return [], f"The pasted {what} has no fields: paste a JSON object, or a list of objects.", None
-    return fields, f"Fields of the pasted {what}.", None
+        return [], gettext(fieldless), None
+    return fields, gettext(listed), None
 
 
 def _model_tags(value: str) -> dict:
@@ -119,11 +136,13 @@ def _source(panel: Panel, kind: str, values) -> Side:
     fields = sample.merge(sample.fields_of(found.bucket) if found else [], schema)
     notes = []
     if found:
-        notes.append(f"What this shape received in {found.label.lower()} (the output of the shape before it).")
+        notes.append(gettext("What this shape received in run #%(run)s (the output of the shape before it).",
+                             run=found.run_id) if found.run_id else
+                     gettext("What this shape received in the pasted JSON (the output of the shape before it)."))
     if schema_note:
-        notes.append(f"Data model of the shape before it: {schema_note}.")
+        notes.append(gettext("Data model of the shape before it: %(model)s.", model=schema_note))
     if not notes:
-        notes.append("None of the latest runs reached this shape yet: paste a sample or choose a data model.")
+        notes.append(gettext("None of the latest runs reached this shape yet: paste a sample or choose a data model."))
     return Side("run", fields, " ".join(notes), tags=_step_tags(near.before))
 
 
@@ -138,9 +157,10 @@ def _target(panel: Panel, kind: str, values, rules) -> Side:
                     model=values.get("target_model", ""), tags=_model_tags(values.get("target_model", "")))
     near = sample.neighbours(panel.definition, str(panel.step.get("id")))
     schema, schema_note = _schema_of_step(near.after)
-    note = (f"Data model of the connector shape after this map: {schema_note}." if schema_note else
-            "No connector shape with a data model follows this map: paste an example of the output or choose "
-            "a data model to list target fields.")
+    note = (gettext("Data model of the connector shape after this map: %(model)s.", model=schema_note)
+            if schema_note else
+            gettext("No connector shape with a data model follows this map: paste an example of the output or "
+                    "choose a data model to list target fields."))
     return Side("next", sample.merge(schema, ruled), note, tags=_step_tags(near.after))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from flask_babel import gettext, ngettext
+
 from app.connectors.definitions import variable_defaults
 from app.flows import variables
 from app.flows.context import Payload, ShapeContext, ShapeError
@@ -53,10 +55,12 @@ def _connector(ctx: ShapeContext, flow_id) -> list[Sent]:
 
     row = choices.instance(ctx.config.get("instance_id"))
     if row is None:
-        raise ShapeError(f"Connector instance {ctx.config.get('instance_id')} does not exist (was it removed?).")
+        raise ShapeError(gettext("Connector instance %(instance)s does not exist (was it removed?).",
+                                 instance=ctx.config.get("instance_id")))
     endpoint = choices.endpoint(row, ctx.config.get("endpoint"))
     if endpoint is None:
-        raise ShapeError(f"The connector '{row.connector.name}' has no endpoint '{ctx.config.get('endpoint')}'.")
+        raise ShapeError(gettext("The connector '%(connector)s' has no endpoint '%(endpoint)s'.",
+                                 connector=row.connector.name, endpoint=ctx.config.get("endpoint")))
     if endpoint.get("direction") != "send":
         return _receive_first_page(ctx, row, endpoint)
     definition = row.connector.definition or {}
@@ -64,7 +68,8 @@ def _connector(ctx: ShapeContext, flow_id) -> list[Sent]:
     clear = {**variable_defaults(definition.get("variables")), **(row.variables or {})}
     out = []
     for number, payload in enumerate(ctx.bucket[:MAX_ITEMS], start=1):
-        title = f"Payload {number} → {endpoint.get('name') or endpoint['key']} ({row.name})"
+        title = gettext("Payload %(number)d → %(endpoint)s (%(instance)s)", number=number,
+                        endpoint=endpoint.get("name") or endpoint["key"], instance=row.name)
         try:
             values = Connector()._variables(ctx, endpoint, payload)
         except (ShapeError, variables.VariableError) as exc:
@@ -78,7 +83,7 @@ def _connector(ctx: ShapeContext, flow_id) -> list[Sent]:
             request = build_request(definition, endpoint, {**clear, **values}, payload, PageStep(),
                                     ctx.flow_variables)
         except Exception as exc:  # noqa: BLE001 - a template that cannot render is shown, not raised
-            out.append(Sent(title=title, error=f"The request could not be built: {exc}"))
+            out.append(Sent(title=title, error=gettext("The request could not be built: %(error)s", error=exc)))
             continue
         query = "&".join(f"{k}={v}" for k, v in request.params)
         body = request.content.decode("utf-8", errors="replace") if request.content else ""
@@ -88,7 +93,7 @@ def _connector(ctx: ShapeContext, flow_id) -> list[Sent]:
         lines += [f"{k} = {variables.to_text(v)}" for k, v in values.items()]
         out.append(Sent(title=title, lines=lines, body=_text(body, "text")))
     if not ctx.bucket:
-        out.append(Sent(title="No payloads reach this shape, so nothing would be sent."))
+        out.append(Sent(title=gettext("No payloads reach this shape, so nothing would be sent.")))
     return out
 
 
@@ -101,8 +106,9 @@ def _receive_first_page(ctx: ShapeContext, row, endpoint: dict) -> list[Sent]:
     from app.flows.shapes.connector import _uses_payload
 
     if (row.connector.definition or {}).get("protocol"):
-        raise NoPreview("A file, database or queue connector fetches its data when the flow runs, so it has no "
-                        "preview here. Run the flow once: the next shapes then preview with what it received.")
+        raise NoPreview(gettext("A file, database or queue connector fetches its data when the flow runs, so it has "
+                                "no preview here. Run the flow once: the next shapes then preview with what it "
+                                "received."))
     per_payload = bool(ctx.bucket) and _uses_payload(
         [*(ctx.config.get("variables") or {}).values(), endpoint.get("path"), endpoint.get("query"),
          endpoint.get("body")])
@@ -123,10 +129,10 @@ def _receive_first_page(ctx: ShapeContext, row, endpoint: dict) -> list[Sent]:
     ctx.bucket = [wrapped] if wrapped is not None else []
     ctx.config.pop("save_response_as_payload", None)  # a receive's output is the page itself
     lines = [exchange.summary() for exchange in exchanges]
-    lines.append("Fetched for the first payload only; the flow run fetches for each payload, every page."
-                 if per_payload else "Only the first page is fetched here; the flow run fetches every page.")
-    return [Sent(title=f"Received for this preview: {endpoint.get('name') or endpoint['key']} ({row.name})",
-                 lines=lines)]
+    lines.append(gettext("Fetched for the first payload only; the flow run fetches for each payload, every page.")
+                 if per_payload else gettext("Only the first page is fetched here; the flow run fetches every page."))
+    return [Sent(title=gettext("Received for this preview: %(endpoint)s (%(instance)s)",
+                               endpoint=endpoint.get("name") or endpoint["key"], instance=row.name), lines=lines)]
 
 
 def _notify(ctx: ShapeContext, flow_id) -> list[Sent]:
@@ -139,22 +145,23 @@ def _notify(ctx: ShapeContext, flow_id) -> list[Sent]:
         message = notify_shape.render(ctx.config["template"], ctx, payload)
         if message not in messages:
             messages.append(message)
-    level = notify_shape.LEVELS.get(ctx.config.get("level", "info"), "Info")
-    title = f"{level} email to {', '.join(groups) or 'no group'}"
+    level = gettext(notify_shape.LEVELS.get(ctx.config.get("level", "info"), "Info"))
+    title = (gettext("%(level)s email to %(groups)s", level=level, groups=", ".join(groups)) if groups
+             else gettext("%(level)s email to no group", level=level))
     if not messages:
-        return [Sent(title=title, lines=["No payloads reach this shape, so no email would be sent."])]
+        return [Sent(title=title, lines=[gettext("No payloads reach this shape, so no email would be sent.")])]
     return [Sent(title=title, body=message) for message in messages[:MAX_ITEMS]]
 
 
 def _run_flow(ctx: ShapeContext, flow_id) -> list[Sent]:
     target_id = ctx.config.get("flow_id")
     if flow_id is not None and target_id == flow_id:
-        raise ShapeError("a process flow cannot run itself")
+        raise ShapeError(gettext("a process flow cannot run itself"))
     target = choices.flow_or_none(target_id)
     if target is None:
-        raise ShapeError(f"Process flow {target_id} does not exist in this company.")
+        raise ShapeError(gettext("Process flow %(flow)s does not exist in this company.", flow=target_id))
     version = ctx.config.get("version")
-    which = f"version {version}" if version else "its deployed version"
+
     manual = ctx.config.get("payload")
     overrides = ctx.config.get("variables") or {}
     out = []
@@ -162,15 +169,18 @@ def _run_flow(ctx: ShapeContext, flow_id) -> list[Sent]:
         child: Payload | None = manual_payload(manual) if manual not in (None, "") else payload
         lines = [f"{name} = {variables.to_text(ctx.resolve(value, payload))}" for name, value in overrides.items()]
         if not target.enabled:
-            lines.append(f"'{target.name}' is disabled, so this run would be refused.")
-        out.append(Sent(title=f"Run {number} of '{target.name}' ({which})", lines=lines,
-                        body=_text(child.data, child.format) if child is not None else "(no payload)"))
+            lines.append(gettext("'%(flow)s' is disabled, so this run would be refused.", flow=target.name))
+        title = (gettext("Run %(number)d of '%(flow)s' (version %(version)s)", number=number, flow=target.name,
+                         version=version) if version else
+                 gettext("Run %(number)d of '%(flow)s' (its deployed version)", number=number, flow=target.name))
+        out.append(Sent(title=title, lines=lines,
+                        body=_text(child.data, child.format) if child is not None else gettext("(no payload)")))
     return out
 
 
 def _callback(ctx: ShapeContext, flow_id) -> list[Sent]:
     answer = [p.data for p in ctx.bucket]
-    return [Sent(title="The answer to the waiting caller (always an array)", body=_text(answer))]
+    return [Sent(title=gettext("The answer to the waiting caller (always an array)"), body=_text(answer))]
 
 
 def _track(ctx: ShapeContext, flow_id) -> list[Sent]:
@@ -191,9 +201,9 @@ def _track(ctx: ShapeContext, flow_id) -> list[Sent]:
                 lines += [f"{label}: {value}" for value in track_shape._values(found, wildcard)]
     shown = lines[:MAX_ITEMS * 5]
     if len(lines) > len(shown):
-        shown.append(f"… and {len(lines) - len(shown)} more")
-    return [Sent(title=f"{len(lines)} value{'s' if len(lines) != 1 else ''} would be tracked",
-                 lines=shown or ["Nothing to track in this sample."])]
+        shown.append(gettext("… and %(count)d more", count=len(lines) - len(shown)))
+    return [Sent(title=ngettext("%(num)d value would be tracked", "%(num)d values would be tracked", len(lines)),
+                 lines=shown or [gettext("Nothing to track in this sample.")])]
 
 
 def _cache_add(ctx: ShapeContext, flow_id) -> list[Sent]:
@@ -203,17 +213,25 @@ def _cache_add(ctx: ShapeContext, flow_id) -> list[Sent]:
     groups: dict[str, list] = {}
     for number, payload in enumerate(ctx.bucket, start=1):
         if payload.format != "json":
-            raise ShapeError(f"Add to cache stores JSON payloads only; payload {number} is {payload.format.upper()}.")
+            raise ShapeError(gettext("Add to cache stores JSON payloads only; payload %(number)d is %(format)s.",
+                                     number=number, format=payload.format.upper()))
         groups.setdefault(resolve_key(ctx, config["key"], payload, number), []).append(payload.data)
-    how = ("added as pages" if config.get("save_all_pages")
-           else "appended" if config.get("append") else "replacing what it holds")
+    many = bool(config.get("save_all_pages") or config.get("append"))
     out = []
     for key, values in list(groups.items())[:MAX_ITEMS]:
-        kept = values if config.get("save_all_pages") or config.get("append") else values[-1:]
-        out.append(Sent(title=f"Key '{key}' in '{config['cache'].strip()}' ({config.get('level', 'flow')} level)",
-                        lines=[f"{len(kept)} payload{'s' if len(kept) != 1 else ''}, {how}"],
-                        body=_text(kept if len(kept) > 1 else kept[0])))
-    return out or [Sent(title="No payloads reach this shape, so nothing would be cached.")]
+        kept = values if many else values[-1:]
+        out.append(Sent(title=gettext("Key '%(key)s' in '%(cache)s' (%(level)s level)", key=key,
+                                      cache=config["cache"].strip(), level=config.get("level", "flow")),
+                        lines=[_how_cached(config, len(kept))], body=_text(kept if len(kept) > 1 else kept[0])))
+    return out or [Sent(title=gettext("No payloads reach this shape, so nothing would be cached."))]
+
+
+def _how_cached(config: dict, count: int) -> str:
+    if config.get("save_all_pages"):
+        return ngettext("%(num)d payload, added as pages", "%(num)d payloads, added as pages", count)
+    if config.get("append"):
+        return ngettext("%(num)d payload, appended", "%(num)d payloads, appended", count)
+    return ngettext("%(num)d payload, replacing what it holds", "%(num)d payloads, replacing what it holds", count)
 
 
 class ReadOnlyDedupe:
@@ -253,6 +271,7 @@ def recorded(service: ReadOnlyDedupe | None) -> list[Sent]:
     if service is None:
         return []
     count = len(service.fresh)
-    lines = service.fresh[:MAX_ITEMS * 5] + ([f"… and {count - MAX_ITEMS * 5} more"] if count > MAX_ITEMS * 5 else [])
-    return [Sent(title=f"{count} new value{'s' if count != 1 else ''} would be recorded in '{service.name}'",
-                 lines=lines)]
+    more = [gettext("… and %(count)d more", count=count - MAX_ITEMS * 5)] if count > MAX_ITEMS * 5 else []
+    return [Sent(title=ngettext("%(num)d new value would be recorded in '%(pool)s'",
+                                "%(num)d new values would be recorded in '%(pool)s'", count, pool=service.name),
+                 lines=service.fresh[:MAX_ITEMS * 5] + more)]

@@ -11,11 +11,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.extensions import db
 from app.flows import formats, shapes
 from app.flows.context import Bucket, Fork, Payload, ShapeContext, ShapeError
+from app.markers import N_
 from app.runs import logbook
 from app.runs.models import Run, RunLog
 from app.tenancy import scoped
@@ -180,17 +182,28 @@ def latest_run_input(flow, definition: dict, step_id: str) -> Sample | None:
     return None
 
 
-def pasted(text: str) -> tuple[Sample | None, str | None]:
-    """(sample, None) for pasted JSON, or (None, a sentence saying what is wrong)."""
+# what was pasted -> (too large, not JSON) messages
+_PASTE_ERRORS = {
+    "sample": (N_("The pasted sample is larger than %(size)d MB."),
+               N_("The pasted sample is not valid JSON: %(error)s (line %(line)d, column %(column)d).")),
+    "example output": (N_("The pasted example output is larger than %(size)d MB."),
+                       N_("The pasted example output is not valid JSON: %(error)s (line %(line)d, column "
+                          "%(column)d).")),
+}
+
+
+def pasted(text: str, what: str = "sample") -> tuple[Sample | None, str | None]:
+    """(sample, None) for pasted JSON, or (None, a sentence saying what is wrong); `what` is a _PASTE_ERRORS key."""
     text = (text or "").strip()
     if not text:
         return None, None
+    too_large, not_json = _PASTE_ERRORS[what]
     if len(text) > MAX_SAMPLE_BYTES:
-        return None, f"The pasted sample is larger than {MAX_SAMPLE_BYTES // 1_000_000} MB."
+        return None, gettext(too_large, size=MAX_SAMPLE_BYTES // 1_000_000)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return None, f"The pasted sample is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+        return None, gettext(not_json, error=exc.msg, line=exc.lineno, column=exc.colno)
     return Sample(bucket=[Payload(data=data, format="json")], label="Pasted JSON"), None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from app import htmx
@@ -83,7 +84,7 @@ def save(flow_id: int, step_id: str):
     if form.has_paths and request.form.get("path_ids", _path_ids(found)) != _path_ids(found):
         # Paths added or removed on the canvas since the panel opened: saving would drop or undo them.
         return _render(found, form, status=409, block="step_form", path_ids=request.form["path_ids"],
-                       stale="The paths of this shape changed on the canvas since its settings were opened.")
+                       stale=gettext("The paths of this shape changed on the canvas since its settings were opened."))
     checked = forms.check(form, found)
     if checked is None:
         return _render(found, form, status=422, block="step_form")
@@ -199,12 +200,12 @@ def import_map(flow_id: int, step_id: str):
     form = forms.build(found, request.form)
     upload = request.files.get("map_file")
     if upload is None or not upload.filename:
-        return _render(found, form, status=422, block="step_form", import_error="Choose a map file to import.")
+        return _render(found, form, status=422, block="step_form", import_error=gettext("Choose a map file to import."))
     try:
         imported = mapping.import_map(upload.read(mapping.MAX_IMPORT_BYTES + 1))
     except mapping.MapConfigError as exc:
         return _render(found, form, status=422, block="step_form",
-                       import_error=f"Nothing was imported: {'; '.join(exc.problems)}.")
+                       import_error=gettext("Nothing was imported: %(problems)s.", problems="; ".join(exc.problems)))
     form.load(imported)
     count = len(imported.get("rules") or [])
     return _render(found, form, block="step_form",

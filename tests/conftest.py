@@ -21,6 +21,7 @@ os.environ.setdefault("WEFT_SECRET_KEY", "test-secret-key-not-for-production")
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from tests import factories  # noqa: E402
+from tests.mail import smtp  # noqa: E402, F401  (any test may read a real SMTP server's inbox)
 
 
 def free_port() -> int:

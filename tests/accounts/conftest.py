@@ -1,11 +1,8 @@
-"""Accounts fixtures: a real local Pwned Passwords range server, a real SMTP server, mail readers."""
+"""Accounts fixtures: a real local Pwned Passwords range server (the SMTP inbox `smtp` comes from tests/mail.py)."""
 from __future__ import annotations
 
-import email
 import hashlib
-import socket
 import threading
-from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -72,30 +69,3 @@ def _no_internet_for_password_checks(request):
     # Every test with an app checks passwords against the local range server, never the real service.
     if "app" in request.fixturenames:
         request.getfixturevalue("range_server")
-
-
-class Inbox(list):
-    """An aiosmtpd handler keeping every message it receives."""
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.append({"to": sorted(envelope.rcpt_tos), "message": message})
-        return "250 Message accepted for delivery"
-
-    def text(self, index: int = -1) -> str:
-        return self[index]["message"].get_body(("plain",)).get_content()
-
-
-@pytest.fixture
-def smtp(app):
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="Weft <accounts@weft.test>")
-    yield inbox
-    controller.stop()

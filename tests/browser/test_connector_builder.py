@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from tests import factories
+from tests.browser.helpers import sign_in
 from tests.connectors_pages.shop_api import API_KEY, ShopApi
 
 
@@ -25,11 +26,7 @@ def test_build_a_connector_add_an_instance_and_try_an_endpoint(app, live_server,
         email = user.email
         db.session.remove()
 
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(re.compile(r"/dashboard$"))
+    sign_in(page, live_server, email)
 
     page.click("nav >> text=Connectors & instances")
     expect(page.locator("#connectors-empty")).to_contain_text("No connectors are installed")

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request, Response
 from app.connectors import services as connector_services
 from app.extensions import db
 from tests import factories
-from tests.browser.test_flow_editor import changes_canvas, drag, root_steps, run_and_wait, sign_in, tray
+from tests.browser.helpers import changes_canvas, drag, root_steps, run_and_wait, sign_in, tray
 
 CUSTOMERS = [{"name": "Ada", "city": "London"}, {"name": "Alan", "city": "Wilmslow"}]
 
@@ -67,17 +67,21 @@ def last_card(page):
     return page.locator("#canvas .weft-flow > .weft-list > .weft-node").last.locator(".weft-step").first
 
 
-def open_panel(page, step_type: str):
-    page.locator(f"#canvas .weft-node[data-step-type={step_type}] [data-step-open]").first.click()
+def _open(page, node):
+    """Open a node's panel and wait for THAT step's form (the drawer may still hold the last panel)."""
+    step_id = node.get_attribute("data-step-id")
+    node.locator("[data-step-open]").first.click()
     drawer = page.locator("#drawer")
-    drawer.locator("#step-form").wait_for()
+    drawer.locator(f"#step-panel[data-step-id='{step_id}'] #step-form").wait_for()
     return drawer
 
 
+def open_panel(page, step_type: str):
+    return _open(page, page.locator(f"#canvas .weft-node[data-step-type={step_type}]").first)
+
+
 def set_up_connector(page, instance_id: int, endpoint: str, nth: int):
-    page.locator("#canvas .weft-node[data-step-type=connector] [data-step-open]").nth(nth).click()
-    drawer = page.locator("#drawer")
-    drawer.locator("#step-form").wait_for()
+    drawer = _open(page, page.locator("#canvas .weft-node[data-step-type=connector]").nth(nth))
     drawer.locator("select[name=instance_id]").select_option(str(instance_id))
     drawer.locator(f"select[name=endpoint] option[value={endpoint}]").wait_for(state="attached")
     drawer.locator("select[name=endpoint]").select_option(endpoint)

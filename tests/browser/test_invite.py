@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from tests import factories
-from tests.accounts.conftest import RangeServer, smtp  # noqa: F401  (smtp: a real aiosmtpd inbox)
+from tests.accounts.conftest import RangeServer
 
 NEW_PASSWORD = "Invited!Person7"
 
@@ -29,7 +29,7 @@ def live_server(range_server, live_server):
     return live_server
 
 
-def test_an_invited_colleague_sets_a_password_from_the_email_and_signs_in(app, smtp, range_server, live_server,  # noqa: F811
+def test_an_invited_colleague_sets_a_password_from_the_email_and_signs_in(app, smtp, range_server, live_server,
                                                                          worker, page):
     with app.app_context():
         admin = factories.user(factories.company("Initech Supplies"), role="administrator")

@@ -6,6 +6,7 @@ import re
 from app import demo
 from app.extensions import db
 from tests import factories
+from tests.browser.helpers import sign_in
 
 
 def test_run_now_streams_log_rows_live_until_success(app, live_server, worker_process, page):
@@ -16,11 +17,7 @@ def test_run_now_streams_log_rows_live_until_success(app, live_server, worker_pr
         email = user.email
         db.session.remove()
 
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(re.compile(r"/dashboard$"))
+    sign_in(page, live_server, email)
     assert page.locator("#acting-company").inner_text() == "Acme Retail"
 
     page.click("text=Process flows")

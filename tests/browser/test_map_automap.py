@@ -3,11 +3,11 @@ sees the proposed mappings next to their own, and takes them back with Ctrl+Z, i
 from __future__ import annotations
 
 import json
-import re
 
 from app.extensions import db
 from app.flows.models import Flow
 from tests import factories
+from tests.browser.helpers import sign_in
 from tests.flows_panels.helpers import SHOP, payload_step
 
 SAMPLE = [{"Reference": "SO-1", "status": "paid", "customer": {"email": "ada@example.com", "name": "Ada"}},
@@ -41,11 +41,7 @@ def test_auto_map_from_a_pasted_sample_and_undo(app, live_server, page):
         flow_id, email = flow.id, user.email
         db.session.remove()
 
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(re.compile(r"/dashboard$"))
+    sign_in(page, live_server, email)
 
     page.goto(f"{live_server}/flows/{flow_id}")
     page.click("#step-shape [data-step-open]")

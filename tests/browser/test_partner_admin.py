@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.companies.models import TeamAccess
 from app.extensions import db
 from tests import factories
-from tests.browser.test_switch_company import sign_in
+from tests.browser.helpers import sign_in
 
 
 def test_grant_revoke_and_change_tier_of_a_linked_company(app, live_server, page):

@@ -8,7 +8,7 @@ import re
 
 from app.extensions import db
 from tests import factories
-from tests.browser.test_flow_editor import changes_canvas, drag
+from tests.browser.helpers import changes_canvas, drag, sign_in
 
 CODE = """import json
 
@@ -29,11 +29,7 @@ def test_write_test_deploy_and_run_a_script(app, live_server, worker_process, pa
         email, company_id = user.email, company.id
         db.session.remove()
 
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(re.compile(r"/dashboard$"))
+    sign_in(page, live_server, email)
 
     page.goto(f"{live_server}/scripts/")
     assert page.locator("#no-scripts").is_visible()

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.flows.models import Flow
 from app.runs import services as run_services
 from tests import factories
+from tests.browser.helpers import sign_in
 from tests.flows_panels.helpers import ORDERS, payload_step
 
 STEPS = [payload_step("orders"), {"id": "shape", "type": "map", "version": 1, "name": "Shape orders",
@@ -26,11 +27,7 @@ def test_building_a_map_in_its_panel(app, live_server, worker, worker_process, p
         db.session.remove()
     worker.work()
 
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(re.compile(r"/dashboard$"))
+    sign_in(page, live_server, email)
 
     page.goto(f"{live_server}/flows/{flow_id}")
     page.click("#step-shape [data-step-open]")
@@ -107,11 +104,7 @@ def test_condition_types_reload_operators_and_a_stale_panel_offers_to_reload(app
         flow_id, email = flow.id, user.email
         db.session.remove()
 
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(re.compile(r"/dashboard$"))
+    sign_in(page, live_server, email)
     page.goto(f"{live_server}/flows/{flow_id}")
     page.click("#step-keep [data-step-open]")
     drawer = page.locator("#drawer")

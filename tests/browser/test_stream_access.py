@@ -10,6 +10,7 @@ from app.companies.models import TeamAccess
 from app.extensions import db
 from app.runs import services as run_services
 from tests import factories
+from tests.browser.helpers import sign_in
 from tests.companies.conftest import member
 
 
@@ -24,11 +25,7 @@ def test_revoked_access_ends_the_live_log_with_a_message(app, live_server, page)
         user_id, acme_id, email = user.id, acme.id, user.email
         db.session.remove()
 
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(re.compile(r"/dashboard$"))
+    sign_in(page, live_server, email)
     page.add_init_script("document.addEventListener('htmx:sseOpen', () => { window.__sseOpen = true; })")
     page.goto(f"{live_server}/runs/{run_id}?company={acme_id}")  # the company link switches and lands here
     assert page.locator("#acting-company").inner_text() == "Acme Retail"

@@ -8,14 +8,7 @@ from app.accounts.models import User
 from app.companies.models import TeamAccess
 from app.extensions import db
 from tests import factories
-
-
-def sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(re.compile(r"/dashboard$"))
+from tests.browser.helpers import sign_in
 
 
 def test_switch_in_add_a_native_user_switch_back_and_share_the_company_link(app, live_server, page):

@@ -11,19 +11,9 @@ from app.flows import shapes
 from app.flows.context import ShapeContext
 from tests import factories
 from tests.connectors.api_server import TestApi
+from tests.servers import local_server
 
-
-@pytest.fixture(scope="session")
-def api_server():
-    server = TestApi()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def api(api_server):
-    api_server.reset()
-    return api_server
+api_server, api = local_server(TestApi, "api")
 
 
 def make_definition(base_url: str, *, auth: dict | None = None, endpoints: list | None = None,

@@ -26,6 +26,9 @@ class ShopApi:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def reset(self) -> None:
+        self.requests.clear()
+
     def close(self) -> None:
         self.server.shutdown()
 

@@ -61,6 +61,5 @@ def draft_ids(flow) -> list[str]:
 
 
 # Fixtures shared with other rooms' tests: the partner with two linked companies (Northwind → Acme, Globex)
-# and its team, and `smtp`, an aiosmtpd server whose inbox the test reads.
+# and its team.
 from tests.companies.conftest import partner, sign_in  # noqa: E402, F401
-from tests.integration.test_notifications import smtp  # noqa: E402, F401

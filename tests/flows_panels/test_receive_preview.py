@@ -2,8 +2,6 @@
 operations); a send connector's preview still only describes what it would send."""
 from __future__ import annotations
 
-import pytest
-
 from app.companies.allowances import operations_this_month
 from app.companies.models import Company
 from app.connectors import services
@@ -12,21 +10,12 @@ from app.runs.models import Run
 from tests.connectors.api_server import ITEMS
 from tests.connectors.api_server import TestApi as LocalApi
 from tests.flows_panels.helpers import html, make_flow, payload_step, preview, preview_outputs
+from tests.servers import local_server
 
 PAGED = {"type": "page_number", "page_param": "page", "limit_param": "limit", "limit": 10, "data_path": "items"}
 
 
-@pytest.fixture(scope="module")
-def api_server():
-    server = LocalApi()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def api(api_server):
-    api_server.reset()
-    return api_server
+api_server, api = local_server(LocalApi, "api", scope="module")
 
 
 def instance(app, company_id: int, base: str) -> int:

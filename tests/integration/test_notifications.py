@@ -4,10 +4,8 @@ job binds: notify_from_run and tracking.record for the run's company."""
 from __future__ import annotations
 
 import email
-import socket
 from email import policy
 
-import pytest
 from sqlalchemy import select
 
 from app import tenancy
@@ -22,30 +20,6 @@ from app.runs.models import Run, RunLog
 from app.runs.tracking import TrackedValue
 from app.timeutil import utcnow
 from tests import factories
-
-
-class Inbox(list):
-    """An aiosmtpd handler keeping every message it receives."""
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.append({"from": envelope.mail_from, "to": sorted(envelope.rcpt_tos), "message": message})
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp(app):
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="Weft <alerts@weft.test>")
-    yield inbox
-    controller.stop()
 
 
 class Log(list):

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from app.companies.models import Company
 from app.extensions import db, get_redis
 from app.flows.engine import run_timeout_message
@@ -23,19 +21,9 @@ from tests.runs_pages.conftest import (
     slow_step,
 )
 from tests.runs_pages.shop import ShopApi
+from tests.servers import local_server
 
-
-@pytest.fixture(scope="module")
-def shop_server():
-    server = ShopApi()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def shop(shop_server):
-    shop_server.reset()
-    return shop_server
+shop_server, shop = local_server(ShopApi, "shop", scope="module")
 
 
 def _lines(run_id: int) -> list[str]:

@@ -1,13 +1,12 @@
 """Fixtures for the run pages: a local shop API and flows that fail, pass through try/catch or call it."""
 from __future__ import annotations
 
-import pytest
-
 from app.connectors import services as connector_services
 from app.extensions import db
 from app.runs.models import Run
 from tests import factories
 from tests.runs_pages.shop import ShopApi
+from tests.servers import local_server
 
 ORDERS = '[{"sku": "RED-1", "qty": 2}, {"sku": "BLUE-9", "qty": 1}]'
 
@@ -34,17 +33,7 @@ PARTIAL = flow_of(
         {"name": "catch", "steps": []}]})
 
 
-@pytest.fixture(scope="session")
-def shop_server():
-    server = ShopApi()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def shop(shop_server):
-    shop_server.reset()
-    return shop_server
+shop_server, shop = local_server(ShopApi, "shop")
 
 
 def shop_instance(company, base_url: str):

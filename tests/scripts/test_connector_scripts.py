@@ -19,6 +19,7 @@ from tests import factories
 from tests.connectors.api_server import ITEMS
 from tests.connectors.api_server import TestApi as ApiServer
 from tests.connectors.conftest import endpoint, make_definition
+from tests.servers import local_server
 
 _keys = itertools.count()
 
@@ -28,17 +29,7 @@ class Log(list):
         self.append((level, message))
 
 
-@pytest.fixture(scope="module")
-def api_server():
-    server = ApiServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def api(api_server):
-    api_server.reset()
-    return api_server
+api_server, api = local_server(ApiServer, "api", scope="module")
 
 
 @pytest.fixture

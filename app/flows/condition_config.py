@@ -10,6 +10,8 @@ from typing import Any
 
 from app.flows import variables
 from app.flows.conditions import Condition, validate_condition
+from app.flows.problems import Problem
+from app.markers import gettext
 
 ROW_KEYS = ("field", "operator", "type", "value", "date_format")
 LOGICS = ("and", "or")
@@ -26,23 +28,25 @@ def logic_of(config: dict) -> str:
 def validate_logic(value: Any) -> list[str]:
     if value is None or (isinstance(value, str) and value.strip().lower() in LOGICS):
         return []
-    return [f"Logic must be 'and' or 'or', not {value!r}."]
+    return [gettext("Logic must be 'and' or 'or', not %(value)s.", value=repr(value))]
 
 
 def _row_problems(row: Any, number: int) -> list[str]:
-    where = f"Condition {number}"
+    where = gettext("Condition %(number)d", number=number)
     if not isinstance(row, dict):
-        return [f"{where}: must be an object with field, operator, type and value."]
-    problems = [f"{where}: unknown setting {key!r}." for key in row if key not in ROW_KEYS]
-    for key in ("operator", "type"):
-        if not isinstance(row.get(key), str) or not row[key].strip():
-            problems.append(f"{where}: choose {'an operator' if key == 'operator' else 'a type'}.")
+        return [gettext("%(where)s: must be an object with field, operator, type and value.", where=where)]
+    problems = [gettext("%(where)s: unknown setting %(key)s.", where=where, key=repr(key))
+                for key in row if key not in ROW_KEYS]
+    if not isinstance(row.get("operator"), str) or not row["operator"].strip():
+        problems.append(gettext("%(where)s: choose an operator.", where=where))
+    if not isinstance(row.get("type"), str) or not row["type"].strip():
+        problems.append(gettext("%(where)s: choose a type.", where=where))
     value = row.get("value")
     if value is not None and not isinstance(value, (str, int, float)):
-        problems.append(f"{where}: the value must be text, a number or true/false.")
+        problems.append(gettext("%(where)s: the value must be text, a number or true/false.", where=where))
     date_format = row.get("date_format")
     if date_format is not None and not isinstance(date_format, str):
-        problems.append(f"{where}: the date format must be text.")
+        problems.append(gettext("%(where)s: the date format must be text.", where=where))
     for key in ("field", "value"):
         if isinstance(row.get(key), str):
             problems += [f"{where}: {p}" for p in variables.validate(row[key], None, brackets=_SQUARE)]
@@ -60,18 +64,17 @@ def parse_rows(rows: list[dict] | None) -> list[Condition]:
     return [to_condition(row) for row in rows or []]
 
 
-def validate_rows(rows: Any) -> list[str]:
-    """Every problem with a list of condition rows, as sentences; [] when they can be compiled."""
+def validate_rows(rows: Any) -> list[Problem]:
+    """Every problem with a list of condition rows, as sentences (Problems naming their row); [] when they
+    can be compiled."""
     if rows is None:
         return []
     if not isinstance(rows, list):
-        return ["Conditions must be a list."]
-    problems: list[str] = []
-    for number, row in enumerate(rows, start=1):
-        row_problems = _row_problems(row, number)
-        problems += row_problems
-        if not row_problems:
-            problems += validate_condition(to_condition(row))
+        return [Problem(gettext("Conditions must be a list."))]
+    problems: list[Problem] = []
+    for index, row in enumerate(rows):
+        row_problems = _row_problems(row, index + 1) or validate_condition(to_condition(row))
+        problems += [Problem(problem, row=index) for problem in row_problems]
     return problems
 
 

@@ -22,6 +22,7 @@ from app.flows.condition_operators import (
     option_name,
 )
 from app.flows.paths import MISSING, Many, PathError, compile_path, parse_path
+from app.markers import gettext
 
 __all__ = ["MAX_VALUE_LENGTH", "OPERATORS", "RANGE_SEPARATOR", "TYPES", "Condition", "ConditionError", "Operator",
            "compile_conditions", "filter_records", "route_records", "validate_condition"]
@@ -50,19 +51,21 @@ def _canonical(c: Condition) -> tuple[str, str, str | None]:
     """Return (type, operator, value) in canonical names; raises ValueProblem for unknown ones."""
     type_ = canonical_type(c.type)
     if type_ is None:
-        raise ValueProblem(f"unknown type {c.type!r} (expected one of: {', '.join(TYPES.values())})")
+        raise ValueProblem(gettext("unknown type %(type)s (expected one of: %(types)s)", type=repr(c.type),
+                                   types=", ".join(gettext(name) for name in TYPES.values())))
     # Imported JSON may carry numbers or booleans as values; conditions work on their text.
     value = c.value if c.value is None or isinstance(c.value, str) else cv.as_text(c.value)
     if type_ == "boolean" and option_name(c.operator) in ("equals", "=", "==", "is"):
         # Imported flows express booleans as "equals true/false".
         flag = cv.as_bool(value)
         if flag is None:
-            raise ValueProblem(f"boolean value must be true or false, not {value!r}")
+            raise ValueProblem(gettext("boolean value must be true or false, not %(value)s", value=repr(value)))
         return type_, "is_true" if flag else "is_false", None
     op = canonical_operator(type_, c.operator)
     if op is None:
-        names = ", ".join(o.label for o in OPERATORS[type_])
-        raise ValueProblem(f"operator {c.operator!r} does not apply to {TYPES[type_]} (choose: {names})")
+        names = ", ".join(gettext(o.label) for o in OPERATORS[type_])
+        raise ValueProblem(gettext("operator %(operator)s does not apply to %(type)s (choose: %(names)s)",
+                                   operator=repr(c.operator), type=gettext(TYPES[type_]), names=names))
     return type_, op, value
 
 
@@ -74,24 +77,24 @@ def _has_variables(text: str | None) -> bool:
 
 def validate_condition(c: Condition) -> list[str]:
     """Human-readable problems with one condition; empty when it can be compiled."""
-    label = f"Condition on {c.field!r}" if c.field else "Condition"
+    label = gettext("Condition on %(field)s", field=repr(c.field)) if c.field else gettext("Condition")
     errors: list[str] = []
     if not isinstance(c.field, str) or not c.field.strip():
-        errors.append("Condition: choose a field")
+        errors.append(gettext("Condition: choose a field"))
     elif not _has_variables(c.field):
         try:
             parse_path(c.field)
         except PathError as exc:
             errors.append(f"{label}: {exc}")
     if isinstance(c.value, str) and len(c.value) > MAX_VALUE_LENGTH:
-        errors.append(f"{label}: value is longer than {MAX_VALUE_LENGTH} characters")
+        errors.append(gettext("%(where)s: value is longer than %(max)d characters", where=label, max=MAX_VALUE_LENGTH))
     try:
         type_, op, value = _canonical(c)
     except ValueProblem as exc:
         return errors + [f"{label}: {exc}"]
     needs_value = OPERATOR_NAMES[type_][op].needs_value
     if needs_value and (value is None or (type_ != "string" and not value.strip())):
-        errors.append(f"{label}: '{op}' needs a value")
+        errors.append(gettext("%(where)s: '%(operator)s' needs a value", where=label, operator=op))
     elif needs_value and not _has_variables(value) and not errors:
         # Variables are only known per record, so their values are checked at run time.
         try:

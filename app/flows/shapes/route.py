@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from app.flows import condition_config, variables
 from app.flows.conditions import ConditionError, compile_conditions, route_split
 from app.flows.context import Bucket, Fork, Payload, ShapeContext, ShapeError
+from app.flows.problems import Problem
 from app.flows.shapes.base import Shape, read_structured, with_records
 from app.markers import N_, gettext
 
@@ -54,12 +55,16 @@ class Route(Shape):
             where = gettext("Route %(name)s", name=repr(_route_name(path, number)))
             config = path.get("config") or {}
             if not isinstance(config, dict):
-                problems.append(gettext("%(where)s: its settings must be an object.", where=where))
+                problems.append(Problem(gettext("%(where)s: its settings must be an object.", where=where),
+                                        path=number - 1))
                 continue
-            problems += [gettext("%(where)s: unknown setting %(key)s.", where=where, key=repr(key))
-                         for key in config if key not in PATH_SETTINGS]
-            problems += [f"{where}: {p}" for p in condition_config.validate_logic(config.get("logic"))]
-            problems += [f"{where}: {p}" for p in condition_config.validate_rows(config.get("conditions"))]
+            problems += [Problem(gettext("%(where)s: unknown setting %(key)s.", where=where, key=repr(key)),
+                                 path=number - 1) for key in config if key not in PATH_SETTINGS]
+            problems += [Problem(f"{where}: {p}", path=number - 1)
+                         for p in condition_config.validate_logic(config.get("logic"))]
+            # A condition's problem keeps its row and learns its route, so the panel can place it.
+            problems += [p.reworded(f"{where}: {p}", path=number - 1)
+                         for p in condition_config.validate_rows(config.get("conditions"))]
         return problems
 
     def summary(self, config: dict) -> str:

@@ -1,0 +1,42 @@
+"""A problem sentence that knows which row of a shape's settings it is about.
+
+The settings panels show each problem next to the row it names (a condition, a map rule, a route).
+Reading the row back out of the words broke as soon as the words were translated, so the row travels
+with the sentence: a Problem is a str (deploy lists, joins and comparisons see plain text) that also
+carries the 0-based `row` and, for a route's conditions, the 0-based `path`.
+"""
+from __future__ import annotations
+
+
+class Problem(str):
+    row: int | None
+    path: int | None
+
+    def __new__(cls, text: str, *, row: int | None = None, path: int | None = None) -> Problem:
+        self = super().__new__(cls, text)
+        self.row, self.path = row, path
+        return self
+
+    def reworded(self, text: str, *, path: int | None = None) -> Problem:
+        """This problem said differently (a prefix naming where it is), keeping its row."""
+        return Problem(text, row=self.row, path=self.path if path is None else path)
+
+
+def row_of(problem: str) -> int | None:
+    return getattr(problem, "row", None)
+
+
+def path_of(problem: str) -> int | None:
+    return getattr(problem, "path", None)
+
+
+def take_rows(problems: list[str], rows: list[list[str]]) -> list[str]:
+    """Hand each problem that names a row to that row's list of messages; return the rest."""
+    rest = []
+    for problem in problems:
+        row = row_of(problem)
+        if row is not None and 0 <= row < len(rows):
+            rows[row].append(problem)
+        else:
+            rest.append(problem)
+    return rest

@@ -111,6 +111,9 @@ def build(entry: dict) -> dict:
     if body.get("extra_notes"):
         notes = (notes + " " + body["extra_notes"]).strip()
     body.pop("extra_notes", None)
+    deviations = body.pop("deviations", [])
+    if deviations:
+        notes = (notes + " Differs from the reference list: " + " ".join(d["reason"] for d in deviations)).strip()
     if not checked:
         notes = (notes + " " + GENERIC_NOTE).strip()
     definition = {
@@ -127,6 +130,8 @@ def build(entry: dict) -> dict:
                        "endpoints": body.pop("endpoints", [])})
     definition.update(body)  # test, data_type ... anything else the spec sets
     definition["notes"] = notes
+    if deviations:
+        definition["deviations"] = deviations
     definition["curated"] = checked
     return definition
 

@@ -251,6 +251,7 @@ def derived_with(endpoints, **extra):
 
 from catalog_specs_commerce import COMMERCE  # noqa: E402
 from catalog_specs_data import DATA  # noqa: E402
+from catalog_specs_deviations import DEVIATIONS  # noqa: E402
 from catalog_specs_erp import ERP  # noqa: E402
 from catalog_specs_files import FILES  # noqa: E402
 from catalog_specs_logistics import LOGISTICS  # noqa: E402
@@ -263,3 +264,5 @@ _AREAS = (COMMERCE, SHOPS, MARKETPLACES, ERP, LOGISTICS, RETURNS, MARKETING, DAT
 SPECS: dict[str, dict] = {key: spec for area in _AREAS for key, spec in area.items()}
 if len(SPECS) != sum(len(area) for area in _AREAS):  # a key in two area files: one would silently win
     raise SystemExit("a connector key is specified in two catalog_specs_* files")
+for _key, _deviations in DEVIATIONS.items():
+    SPECS[_key] = {**SPECS[_key], "deviations": _deviations}

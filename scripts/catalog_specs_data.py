@@ -309,7 +309,9 @@ DATA = {
         "documentation_url": "https://developers.salsify.com/reference",
         "base_url": "https://app.salsify.com/api/v1/orgs/{{org_id}}",
         "variables": [var("org_id", "Organisation ID")],
-        "auth_methods": [token(label="API token", name="API token")],
+        # Salsify's OAuth server (Doorkeeper) issues the client ID and secret; a user's API token also works.
+        "auth_methods": [client_credentials("https://app.salsify.com/oauth/token"),
+                         token(label="API token", name="API token (user profile)")],
         "endpoints": crud("products", "product", "products", "/products", ops="gu", id_var="product_id"),
     },
     "sanity-io": {

@@ -218,7 +218,17 @@ SHOPS = {
         "variables": [var("url", "Shop URL")],
         "auth_methods": [client_credentials("{{url}}/api/oauth/token", name="Integration (access key)",
                                             variables=[var("client_id", "Access key ID"),
-                                                       var("client_secret", "Secret access key", secret=True)])],
+                                                       var("client_secret", "Secret access key", secret=True)]),
+                         # The Administration's own login: the password grant with client ID `administration`.
+                         client_credentials("{{url}}/api/oauth/token", name="Admin user (password grant)",
+                                            grant_type="password", client_id="administration", client_secret="",
+                                            token_request_body="json",
+                                            extra_params={"username": "{{username}}", "password": "{{password}}",
+                                                          "scopes": "{{scope}}"},
+                                            variables=[var("username", "Admin username"),
+                                                       var("password", "Admin password", secret=True),
+                                                       var("scope", "Scope", default="write")])
+                         | {"key": "oauth2-password"}],
         "endpoints": [
             _search("search_orders", "Search orders", "/search/order", "orders"),
             _search("search_products", "Search products", "/search/product", "products"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from app.connectors import auth as auth_types
@@ -42,8 +43,8 @@ def _installed_keys(company_id: int) -> set[str]:
 
 def ensure_editable(connector: InstalledConnector) -> None:
     if connector.source == "catalog":
-        raise ConnectorServiceError(f"{connector.name} is a prebuilt connector that Weft keeps up to date: make an "
-                                    "editable copy to change it.")
+        raise ConnectorServiceError(gettext("%(name)s is a prebuilt connector that Weft keeps up to date: make an "
+                                            "editable copy to change it.", name=connector.name))
 
 
 def _draft(connector: InstalledConnector) -> dict:
@@ -131,7 +132,7 @@ def save_auth_method(connector: InstalledConnector, key: str | None, method: dic
     else:
         existing = next((m for m in methods if m.get("key") == key), None)
         if existing is None:
-            raise ConnectorServiceError("That authentication method no longer exists: reload the page.")
+            raise ConnectorServiceError(gettext("That authentication method no longer exists: reload the page."))
         existing.update(method)
     _save(connector, definition)
     return key
@@ -155,7 +156,8 @@ def save_endpoint(connector: InstalledConnector, key: str | None, endpoint: dict
     if key is None:
         wanted = (endpoint.pop("key", None) or "").strip()
         if wanted and wanted in taken:
-            raise ConnectorServiceError(f"An endpoint with the key '{wanted}' already exists: choose another key.")
+            raise ConnectorServiceError(gettext("An endpoint with the key '%(key)s' already exists: choose another "
+                                                "key.", key=wanted))
         key = wanted or unique_key(slugify(endpoint.get("name", ""), "_") or "endpoint", taken, "_")
         endpoints.append({"key": key, "field_tags": {}, "pre_request_script": None, "post_request_script": None,
                           **endpoint})
@@ -163,7 +165,7 @@ def save_endpoint(connector: InstalledConnector, key: str | None, endpoint: dict
         endpoint.pop("key", None)
         existing = find_endpoint(definition, key)
         if existing is None:
-            raise ConnectorServiceError("That endpoint no longer exists: reload the page.")
+            raise ConnectorServiceError(gettext("That endpoint no longer exists: reload the page."))
         existing.update(endpoint)
     _save(connector, definition)
     return key
@@ -173,7 +175,7 @@ def duplicate_endpoint(connector: InstalledConnector, key: str) -> str:
     definition = _draft(connector)
     original = find_endpoint(definition, key)
     if original is None:
-        raise ConnectorServiceError("That endpoint no longer exists: reload the page.")
+        raise ConnectorServiceError(gettext("That endpoint no longer exists: reload the page."))
     twin = frozen(original)
     twin["key"] = unique_key(f"{key}_copy", {e.get("key") for e in definition["endpoints"]}, "_")
     twin["name"] = f"{original.get('name') or key} (copy)"
@@ -202,26 +204,28 @@ def readiness(definition: dict) -> list[tuple[bool, str]]:
     endpoints = definition.get("endpoints") or []
     variables = definition.get("variables") or []
     return [
-        (bool(definition.get("name")), "Basic details: name and base URL"),
-        (True, f"{len(variables)} connector variable{'s' if len(variables) != 1 else ''} (optional)"),
-        (bool(methods), f"{len(methods)} authentication method{'s' if len(methods) != 1 else ''} "
-                        "(at least one, before instances can be added)"),
-        (bool(endpoints), f"{len(endpoints)} endpoint{'s' if len(endpoints) != 1 else ''} "
-                          "(at least one, to use it in a flow)"),
+        (bool(definition.get("name")), gettext("Basic details: name and base URL")),
+        (True, ngettext("%(num)d connector variable (optional)", "%(num)d connector variables (optional)",
+                        len(variables))),
+        (bool(methods), ngettext("%(num)d authentication method (at least one, before instances can be added)",
+                                 "%(num)d authentication methods (at least one, before instances can be added)",
+                                 len(methods))),
+        (bool(endpoints), ngettext("%(num)d endpoint (at least one, to use it in a flow)",
+                                   "%(num)d endpoints (at least one, to use it in a flow)", len(endpoints))),
     ]
 
 
 # -- import and export --------------------------------------------------------------------------------
 def _read_json(raw: bytes) -> Any:
     if len(raw) > MAX_IMPORT_BYTES:
-        raise ConnectorServiceError("The file is larger than 5 MB: is it really a connector definition?")
+        raise ConnectorServiceError(gettext("The file is larger than 5 MB: is it really a connector definition?"))
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise ConnectorServiceError("The file is not text: choose the .json file Weft exported.") from None
+        raise ConnectorServiceError(gettext("The file is not text: choose the .json file Weft exported.")) from None
     except json.JSONDecodeError as exc:
-        raise ConnectorServiceError(f"The file is not valid JSON: {exc.msg} at line {exc.lineno}, "
-                                    f"column {exc.colno}.") from None
+        raise ConnectorServiceError(gettext("The file is not valid JSON: %(reason)s at line %(line)d, column "
+                                            "%(column)d.", reason=exc.msg, line=exc.lineno, column=exc.colno)) from None
 
 
 def export_definition(connector: InstalledConnector) -> tuple[str, str]:
@@ -234,7 +238,8 @@ def import_definition(company, raw: bytes, replace: bool = False) -> tuple[Insta
     a custom connector with the same key takes the file's definition instead."""
     definition = _read_json(raw)
     if isinstance(definition, dict) and "schema.getpostman.com" in str((definition.get("info") or {}).get("schema")):
-        raise ConnectorServiceError("This is a Postman collection: use 'Import a Postman collection' instead.")
+        raise ConnectorServiceError(gettext("This is a Postman collection: use 'Import a Postman collection' "
+                                            "instead."))
     if isinstance(definition, dict) and not definition.get("key") and isinstance(definition.get("name"), str):
         definition["key"] = slugify(definition["name"])
     problems = validate_definition(definition)
@@ -244,12 +249,13 @@ def import_definition(company, raw: bytes, replace: bool = False) -> tuple[Insta
     if existing is None:
         return services.create_connector(company, definition, source="custom"), True
     if not replace:
-        raise ConnectorServiceError(f"A connector with the key '{definition['key']}' is already installed "
-                                    f"({existing.name}). Tick 'Replace' to update it from this file, or change "
-                                    "the key in the file.")
+        raise ConnectorServiceError(gettext("A connector with the key '%(key)s' is already installed (%(name)s). "
+                                            "Tick 'Replace' to update it from this file, or change the key in the "
+                                            "file.", key=definition["key"], name=existing.name))
     if existing.source == "catalog":
-        raise ConnectorServiceError(f"'{definition['key']}' is the key of the prebuilt connector {existing.name}: "
-                                    "change the key in the file to import it as a custom connector.")
+        raise ConnectorServiceError(gettext("'%(key)s' is the key of the prebuilt connector %(name)s: change the key "
+                                            "in the file to import it as a custom connector.",
+                                            key=definition["key"], name=existing.name))
     return services.update_connector(existing, definition), False
 
 

@@ -68,8 +68,13 @@ class Instance(TenantMixin, db.Model):
 
     @property
     def is_authorised(self) -> bool:
-        """For OAuth 2 authorisation code: a token has been obtained (other types need no redirect)."""
+        """For OAuth 2 authorisation code and three-legged OAuth 1: a token has been obtained (other types need no
+        redirect)."""
+        from app.connectors.auth.oauth1 import OAuth1
+
         method = self.method or {}
+        if method.get("type") == "oauth1":
+            return not OAuth1.three_legged(method) or bool(self.oauth_token_enc)
         if method.get("type") != "oauth2_authorization_code":
             return True
         return bool(self.oauth_token_enc)

@@ -395,10 +395,13 @@ def test_values(connector: InstalledConnector, auth_method: str | None, values: 
         return TestResult(True, gettext("Connected: %(summary)s", summary=exchange.summary()), exchange)
 
 
-def _oauth_context(runtime: ConnectorRuntime, instance: Instance) -> AuthContext:
+def _oauth_context(runtime: ConnectorRuntime, instance: Instance, kind: str = "oauth2_authorization_code"
+                   ) -> AuthContext:
     resolved = runtime.resolve(instance)
     method = resolved.auth_method or {}
-    if method.get("type") != "oauth2_authorization_code":
+    if method.get("type") != kind:
+        if kind == "oauth1":
+            raise ConnectorServiceError(gettext("The instance '%(name)s' does not use OAuth 1.", name=instance.name))
         raise ConnectorServiceError(gettext("The instance '%(name)s' does not use OAuth 2 authorisation code.",
                                             name=instance.name))
     return AuthContext(method=method, values=resolved.values, client=runtime.client, tokens=resolved.tokens,

@@ -43,7 +43,7 @@ PATH_SHAPES = ("route", "branch", "try_catch")
 MAX_BRANCHES = 6
 NAME_MAX = 120
 NOTE_MAX = 1000
-_STALE = "This flow changed in another window (or by someone else); here it is as it is now."
+_STALE = N_("This flow changed in another window (or by someone else); here it is as it is now.")
 
 
 class DraftError(ValueError):
@@ -51,13 +51,17 @@ class DraftError(ValueError):
 
 
 class StaleDraft(DraftError):
-    def __init__(self, revision: int, message: str = _STALE):
-        super().__init__(message)
+    def __init__(self, revision: int, message: str | None = None):
+        super().__init__(gettext(_STALE) if message is None else message)
         self.revision = revision
 
 
 class StepNotFound(DraftError, LookupError):
     pass
+
+
+def path_gone() -> DraftError:
+    return DraftError(gettext("That path is no longer in the flow; it may have been removed in another window."))
 
 
 def new_id(prefix: str = "s") -> str:
@@ -110,7 +114,7 @@ def get_draft(flow: Flow, actor=None) -> FlowVersion:
 def find_step(definition: dict, step_id: str) -> tuple[dict, list[dict], int]:
     found = _find(definition.get("steps") or [], str(step_id))
     if found is None:
-        raise StepNotFound("This shape is no longer in the flow; it may have been removed in another window.")
+        raise StepNotFound(gettext("This shape is no longer in the flow; it may have been removed in another window."))
     return found
 
 
@@ -140,7 +144,7 @@ def find_path(definition: dict, path_id: str) -> tuple[dict, dict]:
 
     found = visit(definition.get("steps") or [])
     if found is None:
-        raise DraftError("That path is no longer in the flow; it may have been removed in another window.")
+        raise path_gone()
     return found
 
 
@@ -249,17 +253,17 @@ def update_step(flow: Flow, step_id: str, *, config: dict | None = None, name: s
     undo: list[list] = []
     if config is not None:
         if not isinstance(config, dict):
-            raise DraftError("The shape's settings must be an object.")
+            raise DraftError(gettext("The shape's settings must be an object."))
         step["config"] = copy.deepcopy(config)
     if name is not None:
         name = name.strip()
         if len(name) > NAME_MAX:
-            raise DraftError(f"A shape's name can be at most {NAME_MAX} characters.")
+            raise DraftError(gettext("A shape's name can be at most %(max)d characters.", max=NAME_MAX))
         set_or_drop(step, "name", name)
     if note is not None:
         note = note.strip()
         if len(note) > NOTE_MAX:
-            raise DraftError(f"A note can be at most {NOTE_MAX:,} characters.")
+            raise DraftError(gettext("A note can be at most %(max)s characters.", max=f"{NOTE_MAX:,}"))
         if note != (step.get("note") or ""):
             undo.append(undo_part(N_("note on %(shape)s"), shape=label))
         set_or_drop(step, "note", note)
@@ -282,12 +286,12 @@ def set_or_drop(step: dict, key: str, value) -> None:
 def _apply_paths(step: dict, paths_config: list[dict]) -> bool:
     """Replace the step's paths' names and settings, keeping each path's steps; True if paths came or went."""
     if step.get("type") not in PATH_SHAPES:
-        raise DraftError("Only route, branch and try/catch shapes have paths.")
+        raise DraftError(gettext("Only route, branch and try/catch shapes have paths."))
     existing = {str(p.get("id")): p for p in step.get("paths") or []}
     paths = []
     for item in paths_config:
         if not isinstance(item, dict):
-            raise DraftError("Each path must be an object with an id, a name and settings.")
+            raise DraftError(gettext("Each path must be an object with an id, a name and settings."))
         path_id = str(item.get("id") or new_id("p"))
         old = existing.get(path_id)
         name = str(item.get("name") or "").strip()[:NAME_MAX]
@@ -303,11 +307,11 @@ def _apply_paths(step: dict, paths_config: list[dict]) -> bool:
 def check_path_count(step: dict, count: int) -> None:
     kind = step.get("type")
     if kind == "try_catch" and count != 2:
-        raise DraftError("A try/catch shape always has exactly two paths: try and catch.")
+        raise DraftError(gettext("A try/catch shape always has exactly two paths: try and catch."))
     if kind == "branch" and count > MAX_BRANCHES:
-        raise DraftError(f"A branch shape holds at most {MAX_BRANCHES} branches.")
+        raise DraftError(gettext("A branch shape holds at most %(max)d branches.", max=MAX_BRANCHES))
     if count < 1:
-        raise DraftError("Keep at least one path; delete the whole shape to remove them all.")
+        raise DraftError(gettext("Keep at least one path; delete the whole shape to remove them all."))
 
 
 def set_variables(flow: Flow, variables: list[dict], *, expected_revision, actor) -> FlowVersion:

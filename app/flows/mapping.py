@@ -6,7 +6,9 @@ from typing import Any
 
 from app.flows.mapping_rules import RuleSpec, build_record_fn, build_rule_fn
 from app.flows.paths import STAR, PathError, parse_path, split_at_stars
+from app.flows.problems import Problem
 from app.flows.transforms import TRANSFORMS, TransformContext, TransformError
+from app.markers import gettext, ngettext
 
 FORMAT_VERSION = 1
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -20,30 +22,39 @@ class MapConfigError(ValueError):
 
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
-        n = len(self.problems)
-        super().__init__(f"The map has {n} problem{'s' if n != 1 else ''}: " + "; ".join(self.problems))
+        super().__init__(ngettext("The map has %(num)d problem: %(problems)s",
+                                  "The map has %(num)d problems: %(problems)s", len(self.problems),
+                                  problems="; ".join(self.problems)))
 
 
 def _label(i: int, rule: Any) -> str:
     if isinstance(rule, dict):
         sources = rule.get("sources")
         src = rule.get("source") if not isinstance(sources, list) else " + ".join(map(str, sources))
-        return f"Rule {i + 1} ({src or '(no source)'} → {rule.get('target') or '?'})"
-    return f"Rule {i + 1}"
+        return gettext("Rule %(number)d (%(source)s → %(target)s)", number=i + 1,
+                       source=src or gettext("(no source)"), target=rule.get("target") or "?")
+    return gettext("Rule %(number)d", number=i + 1)
 
 
 def _segs(path: Any, what: str, label: str, problems: list[str]) -> tuple | None:
+    target = what == "target"
     if not isinstance(path, str) or not path.strip():
-        problems.append(f"{label}: the {what} must be a field path")
+        problems.append(gettext("%(where)s: the target must be a field path", where=label) if target
+                        else gettext("%(where)s: the source must be a field path", where=label))
         return None
     try:
         segs = parse_path(path.strip())
     except PathError as exc:
-        problems.append(f"{label}: {what} {exc}")
+        problems.append(gettext("%(where)s: target %(problem)s", where=label, problem=exc) if target
+                        else gettext("%(where)s: source %(problem)s", where=label, problem=exc))
         return None
     if "" in segs:
-        problems.append(f"{label}: the {what} '{path}' has an empty part "
-                        "(two dots in a row, or a leading/trailing dot)")
+        words = dict(where=label, path=path)
+        problems.append(
+            gettext("%(where)s: the target '%(path)s' has an empty part (two dots in a row, or a leading/trailing "
+                    "dot)", **words) if target else
+            gettext("%(where)s: the source '%(path)s' has an empty part (two dots in a row, or a leading/trailing "
+                    "dot)", **words))
         return None
     return segs
 
@@ -51,19 +62,19 @@ def _segs(path: Any, what: str, label: str, problems: list[str]) -> tuple | None
 def _compile_rule(i: int, rule: Any, problems: list[str]) -> tuple[RuleSpec | None, tuple | None]:
     label = _label(i, rule)
     if not isinstance(rule, dict):
-        problems.append(f"{label}: must be an object with source, target and transforms")
+        problems.append(gettext("%(where)s: must be an object with source, target and transforms", where=label))
         return None, None
     n0 = len(problems)
     for k in sorted(set(rule) - RULE_KEYS):
-        problems.append(f"{label}: unknown setting '{k}'")
+        problems.append(gettext("%(where)s: unknown setting '%(key)s'", where=label, key=k))
     tgt = _segs(rule.get("target"), "target", label, problems)
     source, sources = rule.get("source"), rule.get("sources")
     src_list: list[tuple] = []
     if sources is not None:
         if source not in (None, ""):
-            problems.append(f"{label}: use either source or sources, not both")
+            problems.append(gettext("%(where)s: use either source or sources, not both", where=label))
         if not isinstance(sources, list) or not sources:
-            problems.append(f"{label}: sources must be a list of field paths")
+            problems.append(gettext("%(where)s: sources must be a list of field paths", where=label))
         else:
             for s in sources:
                 segs = _segs(s, "source", label, problems)
@@ -78,42 +89,45 @@ def _compile_rule(i: int, rule: Any, problems: list[str]) -> tuple[RuleSpec | No
     steps: list[tuple[Any, dict]] = []
     chain_cfg = rule.get("transforms") or []
     if not isinstance(chain_cfg, list):
-        problems.append(f"{label}: transforms must be a list")
+        problems.append(gettext("%(where)s: transforms must be a list", where=label))
         chain_cfg = []
     for j, tcfg in enumerate(chain_cfg):
-        where = f"{label}, function {j + 1}"
+        where = gettext("%(rule)s, function %(number)d", rule=label, number=j + 1)
         if not isinstance(tcfg, dict) or not isinstance(tcfg.get("fn"), str):
-            problems.append(f"{where}: must be an object with fn and params")
+            problems.append(gettext("%(where)s: must be an object with fn and params", where=where))
             continue
         extra = set(tcfg) - {"fn", "params"}
         if extra:
-            problems.append(f"{where}: unknown setting '{sorted(extra)[0]}'")
+            problems.append(gettext("%(where)s: unknown setting '%(key)s'", where=where, key=sorted(extra)[0]))
         t = TRANSFORMS.get(tcfg["fn"])
         if t is None:
-            problems.append(f"{where}: '{tcfg['fn']}' is not a transform function")
+            problems.append(gettext("%(where)s: '%(name)s' is not a transform function", where=where, name=tcfg["fn"]))
             continue
         if j == 0 and not has_source and t.needs_source:
-            problems.append(f"{label}: has no source field, so its first function must make a value "
-                            f"(custom string, custom number, a date…), not {t.label}")
+            problems.append(gettext("%(where)s: has no source field, so its first function must make a value "
+                                    "(custom string, custom number, a date…), not %(function)s",
+                                    where=label, function=gettext(t.label)))
         errs, prepared = t._check(tcfg.get("params"))
         problems.extend(f"{where}: {e}" for e in errs)
         steps.append((t, prepared))
     if not has_source and not chain_cfg:
-        problems.append(f"{label}: needs a source field or a function that makes a value")
+        problems.append(gettext("%(where)s: needs a source field or a function that makes a value", where=label))
     if len(problems) > n0 or tgt is None:
         return None, tgt
 
     src_groups = [split_at_stars(s) for s in src_list]
     ns_all = {len(g) - 1 for g in src_groups}
     if len(ns_all) > 1 or (len(src_groups) > 1 and len({tuple(g[:-1]) for g in src_groups}) > 1):
-        problems.append(f"{label}: every source must go through the same list(s) (the same parts before each *)")
+        problems.append(gettext("%(where)s: every source must go through the same list(s) (the same parts before "
+                                "each *)", where=label))
         return None, tgt
     tgt_groups = split_at_stars(tgt)
     if tgt_groups[0] == () and len(tgt_groups) > 1:
-        problems.append(f"{label}: the target cannot start with *; each output record is an object")
+        problems.append(gettext("%(where)s: the target cannot start with *; each output record is an object",
+                                where=label))
         return None, tgt
     if any(g == () for g in tgt_groups[1:-1]):
-        problems.append(f"{label}: the target cannot have *.* (lists directly inside lists)")
+        problems.append(gettext("%(where)s: the target cannot have *.* (lists directly inside lists)", where=label))
         return None, tgt
     spec = RuleSpec(label=label, src_groups=src_groups, ns=ns_all.pop() if ns_all else 0, tgt_groups=tgt_groups,
                     nt=len(tgt_groups) - 1, steps=steps, multi=sources is not None, no_source=not has_source)
@@ -170,21 +184,23 @@ class CompiledMap:
 
 def _check_config(config: Any) -> tuple[list[str], list[RuleSpec]]:
     if not isinstance(config, dict):
-        return ["The map settings must be an object with a rules list"], []
+        return [gettext("The map settings must be an object with a rules list")], []
     problems: list[str] = []
     for k in OPTION_KEYS:
         if k in config and not isinstance(config[k], bool) and config[k] is not None:
-            problems.append(f"'{k}' must be true or false")
+            problems.append(gettext("'%(key)s' must be true or false", key=k))
     rules = config.get("rules")
     if rules is None:
         rules = []
     if not isinstance(rules, list):
-        return problems + ["'rules' must be a list"], []
+        return problems + [gettext("'rules' must be a list")], []
     if len(rules) > MAX_RULES:
-        return problems + [f"a map can have at most {MAX_RULES} rules, this one has {len(rules)}"], []
+        return problems + [gettext("a map can have at most %(max)d rules, this one has %(count)d", max=MAX_RULES,
+                                   count=len(rules))], []
     compiled: list[RuleSpec] = []
     seen: dict[tuple, str] = {}
     for i, rule in enumerate(rules):
+        first = len(problems)
         cr, tgt = _compile_rule(i, rule, problems)
         if tgt is not None:
             key = tuple("*" if s is STAR else s for s in tgt)
@@ -192,15 +208,21 @@ def _check_config(config: Any) -> tuple[list[str], list[RuleSpec]]:
             for n in range(1, len(key) + 1):
                 other = seen.get(key[:n])
                 if other is not None:
-                    what = "the same target" if n == len(key) else f"'{'.'.join(key[:n])}', a parent of this target"
-                    problems.append(f"{label}: {other} already writes {what}")
+                    problems.append(
+                        gettext("%(where)s: %(other)s already writes the same target", where=label, other=other)
+                        if n == len(key) else
+                        gettext("%(where)s: %(other)s already writes '%(path)s', a parent of this target",
+                                where=label, other=other, path=".".join(key[:n])))
                     break
             else:
                 for prev_key, prev_label in seen.items():
                     if prev_key[:len(key)] == key:
-                        problems.append(f"{label}: its target contains {prev_label}'s target")
+                        problems.append(gettext("%(where)s: its target contains %(other)s's target", where=label,
+                                                other=prev_label))
                         break
-            seen.setdefault(key, label.split(" (")[0])
+            seen.setdefault(key, _label(i, None))
+        # The rule's problems name its row, so the settings panel shows them on it in any language.
+        problems[first:] = [Problem(problem, row=i) for problem in problems[first:]]
         if cr is not None:
             compiled.append(cr)
     return problems, compiled
@@ -222,7 +244,7 @@ def compile_map(config: Any) -> CompiledMap:
 def export_map(config: dict) -> str:
     """A versioned JSON document of the map settings (rules and wrapping options)."""
     if not isinstance(config, dict):
-        raise MapConfigError(["The map settings must be an object with a rules list"])
+        raise MapConfigError([gettext("The map settings must be an object with a rules list")])
     doc: dict = {"weft_map": FORMAT_VERSION}
     for k in OPTION_KEYS:
         if k in config:
@@ -231,35 +253,39 @@ def export_map(config: dict) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
+def _too_large() -> str:
+    return gettext("the file is larger than %(size)d MB", size=MAX_IMPORT_BYTES // (1024 * 1024))
+
+
 def import_map(text: str | bytes) -> dict:
     """Map settings from export_map's JSON; raises MapConfigError with a clear reason."""
     if isinstance(text, bytes):
         if len(text) > MAX_IMPORT_BYTES:
-            raise MapConfigError([f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB"])
+            raise MapConfigError([_too_large()])
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise MapConfigError(["the file is not UTF-8 text"]) from None
+            raise MapConfigError([gettext("the file is not UTF-8 text")]) from None
     if not isinstance(text, str):
-        raise MapConfigError(["the map export must be JSON text"])
+        raise MapConfigError([gettext("the map export must be JSON text")])
     if len(text) > MAX_IMPORT_BYTES:
-        raise MapConfigError([f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB"])
+        raise MapConfigError([_too_large()])
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise MapConfigError([f"the file is not valid JSON ({exc.msg} at line {exc.lineno}, "
-                              f"column {exc.colno})"]) from None
+        raise MapConfigError([gettext("the file is not valid JSON (%(reason)s at line %(line)d, column %(column)d)",
+                                      reason=exc.msg, line=exc.lineno, column=exc.colno)]) from None
     if not isinstance(doc, dict) or "weft_map" not in doc:
-        raise MapConfigError(["this is not a Weft map export (no weft_map version)"])
+        raise MapConfigError([gettext("this is not a Weft map export (no weft_map version)")])
     version = doc.pop("weft_map")
     if type(version) is not int or version < 1:
-        raise MapConfigError([f"weft_map version {version!r} is not valid"])
+        raise MapConfigError([gettext("weft_map version %(version)s is not valid", version=repr(version))])
     if version > FORMAT_VERSION:
-        raise MapConfigError([f"this map was exported by a newer Weft (format {version}); "
-                              f"this version reads format {FORMAT_VERSION}"])
+        raise MapConfigError([gettext("this map was exported by a newer Weft (format %(version)d); this version "
+                                      "reads format %(current)d", version=version, current=FORMAT_VERSION)])
     extra = set(doc) - set(OPTION_KEYS) - {"rules"}
     if extra:
-        raise MapConfigError([f"unknown setting '{k}'" for k in sorted(extra)])
+        raise MapConfigError([gettext("unknown setting '%(key)s'", key=k) for k in sorted(extra)])
     problems = validate_map(doc)
     if problems:
         raise MapConfigError(problems)

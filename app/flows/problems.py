@@ -3,7 +3,8 @@
 The settings panels show each problem next to the row it names (a condition, a map rule, a route).
 Reading the row back out of the words broke as soon as the words were translated, so the row travels
 with the sentence: a Problem is a str (deploy lists, joins and comparisons see plain text) that also
-carries the 0-based `row` and, for a route's conditions, the 0-based `path`.
+carries the 0-based `row` and, for a route's conditions, the 0-based `path`. `local` is the sentence
+without the prefix naming the path, for showing inside that path's own box.
 """
 from __future__ import annotations
 
@@ -11,15 +12,21 @@ from __future__ import annotations
 class Problem(str):
     row: int | None
     path: int | None
+    local: str
 
-    def __new__(cls, text: str, *, row: int | None = None, path: int | None = None) -> Problem:
+    def __new__(cls, text: str, *, row: int | None = None, path: int | None = None,
+                local: str | None = None) -> Problem:
         self = super().__new__(cls, text)
-        self.row, self.path = row, path
+        self.row, self.path, self.local = row, path, text if local is None else local
         return self
 
-    def reworded(self, text: str, *, path: int | None = None) -> Problem:
-        """This problem said differently (a prefix naming where it is), keeping its row."""
-        return Problem(text, row=self.row, path=self.path if path is None else path)
+    def within(self, text: str, *, path: int) -> Problem:
+        """This problem said with a prefix naming its path (`text`), keeping its row and its own words."""
+        return Problem(text, row=self.row, path=path, local=self.local)
+
+    def in_path(self) -> Problem:
+        """The problem as shown inside its path's box: its own words, still naming its row."""
+        return Problem(self.local, row=self.row)
 
 
 def row_of(problem: str) -> int | None:

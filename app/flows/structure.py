@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.flows import drafts, shapes
 from app.flows.models import DraftChange, Flow, FlowVersion
-from app.markers import N_
+from app.markers import N_, gettext
 
 
 def _default_paths(shape_type: str) -> list[dict]:
@@ -70,7 +70,7 @@ def add_step(flow: Flow, shape_type: str, *, path_id: str | None, index, expecte
     definition = copy.deepcopy(draft.definition)
     step = new_step(shape_type)
     if step["type"] == "try_catch" and any(s.get("type") == "try_catch" for s in drafts.walk(definition["steps"])):
-        raise drafts.DraftError("A flow can hold one try/catch shape, and this one already has it.")
+        raise drafts.DraftError(gettext("A flow can hold one try/catch shape, and this one already has it."))
     target = _container(definition, path_id)
     target.insert(_clamp(index, len(target)), step)
     return drafts.save(draft, definition, undo_label=drafts.shape_undo(N_("add %(shape)s"), step), actor=actor), step
@@ -83,7 +83,7 @@ def move_step(flow: Flow, step_id: str, *, path_id: str | None, index, expected_
     if path_id and path_id != "root":
         inside = {str(p.get("id")) for s in drafts.walk([step]) for p in s.get("paths") or []}
         if str(path_id) in inside:
-            raise drafts.DraftError("A shape cannot be moved into one of its own paths.")
+            raise drafts.DraftError(gettext("A shape cannot be moved into one of its own paths."))
     target = _container(definition, path_id)
     index = _clamp(index, len(target))
     if target is parent and index == position:
@@ -108,7 +108,7 @@ def add_path(flow: Flow, step_id: str, *, expected_revision, actor, name: str = 
     definition = copy.deepcopy(draft.definition)
     step, _, _ = drafts.find_step(definition, step_id)
     if step.get("type") not in ("route", "branch"):
-        raise drafts.DraftError("Paths can be added to route and branch shapes.")
+        raise drafts.DraftError(gettext("Paths can be added to route and branch shapes."))
     paths = step.setdefault("paths", [])
     drafts.check_path_count(step, len(paths) + 1)
     word = "Route" if step["type"] == "route" else "Branch"
@@ -130,9 +130,9 @@ def remove_path(flow: Flow, step_id: str, path_id: str, *, expected_revision, ac
     paths = step.get("paths") or []
     kept = [p for p in paths if str(p.get("id")) != str(path_id)]
     if len(kept) == len(paths):
-        raise drafts.DraftError("That path is no longer in the flow; it may have been removed in another window.")
+        raise drafts.path_gone()
     if step.get("type") == "try_catch":
-        raise drafts.DraftError("A try/catch shape always has exactly two paths: try and catch.")
+        raise drafts.DraftError(gettext("A try/catch shape always has exactly two paths: try and catch."))
     drafts.check_path_count(step, len(kept))
     step["paths"] = kept
     return drafts.save(draft, definition, undo_label=drafts.shape_undo(N_("remove a path of %(shape)s"), step),
@@ -142,15 +142,15 @@ def remove_path(flow: Flow, step_id: str, path_id: str, *, expected_revision, ac
 def rename_path(flow: Flow, step_id: str, path_id: str, name: str, *, expected_revision, actor) -> FlowVersion:
     name = (name or "").strip()
     if not name:
-        raise drafts.DraftError("Give the path a name.")
+        raise drafts.DraftError(gettext("Give the path a name."))
     if len(name) > drafts.NAME_MAX:
-        raise drafts.DraftError(f"A path name can be at most {drafts.NAME_MAX} characters.")
+        raise drafts.DraftError(gettext("A path name can be at most %(max)d characters.", max=drafts.NAME_MAX))
     draft = drafts.checked_draft(flow, expected_revision, actor)
     definition = copy.deepcopy(draft.definition)
     step, _, _ = drafts.find_step(definition, step_id)
     path = next((p for p in step.get("paths") or [] if str(p.get("id")) == str(path_id)), None)
     if path is None:
-        raise drafts.DraftError("That path is no longer in the flow; it may have been removed in another window.")
+        raise drafts.path_gone()
     if name != path.get("name"):
         path["name"] = name
         return drafts.save(draft, definition, undo_label=[drafts.undo_part(N_("rename path %(path)s"), path=name)],
@@ -168,7 +168,7 @@ def undo(flow: Flow, *, expected_revision, actor) -> tuple[FlowVersion, str]:
     draft = drafts.checked_draft(flow, expected_revision, actor)
     change = undo_available(draft)
     if change is None:
-        raise drafts.DraftError("There is nothing to undo.")
+        raise drafts.DraftError(gettext("There is nothing to undo."))
     previous = drafts.normalise(change.definition)
     restored = previous if change.whole else _structure_only(previous, draft.definition, keep=change.settings_of)
     db.session.delete(change)

@@ -201,6 +201,9 @@ def row_of(table: LookupTable, row_id: int) -> LookupRow | None:
 
 
 # -- reading in runs ----------------------------------------------------------------------------------
+ONE_WAY = {"left_to_right": "left → right", "right_to_left": "right → left"}
+
+
 class LookupReader:
     """The map's lookup(table, key, direction, default[, match_type=]) hook for one run: each table is
     read once per run, then answered from memory."""
@@ -241,7 +244,9 @@ class LookupReader:
 
         table, maps = self._load(table_ref)
         if table.directions != "both" and direction != table.directions:
-            raise TransformError(f"the lookup '{table.name}' can only be read {DIRECTIONS[table.directions].lower()}")
+            way = ONE_WAY[table.directions]
+            raise TransformError(f"the lookup '{table.name}' is one way and can only be read {way}: set this "
+                                 f"transform's direction to {way}, or make the lookup work both ways")
         text = "" if key is None else str(key)
         if match_type == "case_insensitive":
             found = maps[f"{direction}_ci"].get(text.casefold(), MISSING)

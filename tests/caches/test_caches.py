@@ -163,8 +163,7 @@ def test_the_map_cache_lookup_and_a_run_through_the_worker(company, worker):
     worker.work()
     run = db.session.get(Run, second)
     assert run.status == "success", run.error
-    last = [r for r in db.session.execute(select(RunLog).where(RunLog.run_id == second)).scalars() if r.payload_ref][-1]
-    body = logbook.store().get(company.id, last.payload_ref).replace(b" ", b"")
+    body = _last_output(company, second)
     assert b'"customer_name":"Alan"' in body and b'"customer_name":"unknown"' in body
 
 
@@ -246,3 +245,66 @@ def test_deleting_a_cache_a_deployed_flow_uses_is_refused_naming_the_flows(app, 
         assert db.session.get(CacheDefinition, rates_id) is not None
         assert db.session.get(CacheDefinition, own_rates_id) is not None
         assert db.session.get(CacheDefinition, unused_id) is None
+
+
+def _last_output(company, run_id):
+    rows = db.session.execute(select(RunLog).where(RunLog.run_id == run_id).order_by(RunLog.id)).scalars()
+    last = [r for r in rows if r.payload_ref][-1]
+    return logbook.store().get(company.id, last.payload_ref).replace(b" ", b"").replace(b"\n", b"")
+
+
+def test_keys_built_from_flow_variables_and_meta_in_runs_through_the_worker(company, worker):
+    key = "orders-[[flow.variables.region]]-[[meta.source]]"
+    variables = [{"name": "region", "type": "string", "default": "EU"}]
+    writer = factories.flow(company, definition={"trigger": {"type": "manual", "config": {}}, "variables": variables,
+                                                 "steps": [add("orders", key, "company")]})
+    reader = factories.flow(company, definition={"trigger": {"type": "manual", "config": {}}, "variables": variables,
+                                                 "steps": [load("orders", key)]})
+    # The run's own value of the variable (not the default) and the input's meta make the key.
+    first = run_services.start_run(writer, payload='{"order": 1}', variables={"region": "NA"},
+                                   meta={"source": "shop"}).id
+    worker.work()
+    assert db.session.get(Run, first).status == "success", db.session.get(Run, first).error
+    definition = db.session.execute(select(CacheDefinition).where(CacheDefinition.name == "orders")).scalar_one()
+    assert [e.key for e in store(company).data.entries(definition.id)] == ["orders-NA-shop"]
+
+    hit = run_services.start_run(reader, payload='{"ask": true}', variables={"region": "NA"},
+                                 meta={"source": "shop"}).id
+    worker.work()
+    assert db.session.get(Run, hit).status == "success", db.session.get(Run, hit).error
+    assert b'{"order":1}' in _last_output(company, hit)
+
+    # The default region and another source name other keys, which hold nothing.
+    miss = run_services.start_run(reader, payload='{"ask": true}', meta={"source": "shop"}).id
+    worker.work()
+    run = db.session.get(Run, miss)
+    assert run.status == "failure" and "Nothing is cached under 'orders-EU-shop'" in run.error
+    other = run_services.start_run(reader, payload='{"ask": true}', variables={"region": "NA"},
+                                   meta={"source": "pos"}).id
+    worker.work()
+    assert "Nothing is cached under 'orders-NA-pos'" in db.session.get(Run, other).error
+
+    # A key of flow variables alone is loaded once, even with no input payload.
+    static = factories.flow(company, definition={"trigger": {"type": "manual", "config": {}}, "variables": variables,
+                                                 "steps": [load("orders", "orders-[[flow.variables.region]]-shop")]})
+    alone = run_services.start_run(static, variables={"region": "NA"}).id
+    worker.work()
+    assert db.session.get(Run, alone).status == "success", db.session.get(Run, alone).error
+    assert b'{"order":1}' in _last_output(company, alone)
+
+
+def test_the_add_to_cache_shapes_expiry_removes_the_entry_after_it(company):
+    flow = factories.flow(company)
+    s = store(company, flow.id)
+    short = add("short", "k", expiry_number="0.04", expiry_unit="minutes")  # 2.4 seconds
+    kept = add("kept", "k", expiry_number=2, expiry_unit="days")
+    started = time.time()
+    written, _ = run_steps(s, [short, kept], [Payload({"a": 1})])
+    assert written.status == "success", written.error
+    entries = s.data.entries(s.definition("kept").id)
+    assert 2 * 86400 - 60 < entries[0].expires - time.time() <= 2 * 86400
+    assert run_steps(s, [load("short", "k")], [])[0].bucket[0].data == {"a": 1}
+    time.sleep(max(0.0, started + 2.8 - time.time()))
+    gone, _ = run_steps(s, [load("short", "k")], [])
+    assert gone.status == "failure" and "Nothing is cached under 'k' in 'short'" in gone.error
+    assert run_steps(s, [load("kept", "k")], [])[0].bucket[0].data == {"a": 1}

@@ -194,3 +194,53 @@ def test_a_french_user_sees_connector_messages_undo_labels_and_transform_descrip
     params = html(client.get(f"/flows/{flow_id}/steps/m/panel/transform",
                              query_string={"prefix": "rules-0-transforms-0", "rules-0-transforms-0-fn": "math"}))
     assert "valeur &lt;opération&gt; nombre" in params and "Arithmetic" not in params
+
+
+def _row(page: str, prefix: str) -> str:
+    """The markup of one condition row: from its field input to the next row's (or the end)."""
+    import html as html_lib
+    import re
+    after = page.split(f'name="{prefix}-field"', 1)[1]
+    return html_lib.unescape(re.split(r'name="[\w-]*conditions-\d+-field"', after, maxsplit=1)[0])
+
+
+def test_a_french_user_sees_condition_problems_on_their_row_and_draft_refusals_in_french(client, login, make_flow):
+    from tests.flows_editor.conftest import HX, revision_of
+
+    me = login("manager")
+    route = {"id": "r", "type": "route", "version": 1, "config": {"method": "all"}, "paths": [
+        {"id": "a", "name": "Grosses", "config": {"conditions": []}, "steps": []},
+        {"id": "b", "name": "Payées", "config": {"conditions": []}, "steps": []}]}
+    flow_id = make_flow(me["company_id"], definition={"trigger": {"type": "manual", "config": {}},
+                                                      "steps": [*PANELS, route]})
+    choose(client, "fr")
+    # The second condition of a filter lacks its value: the problem, in French, sits under that row only.
+    data = {"conditions-0-field": "id", "conditions-0-type": "number", "conditions-0-operator": "equals",
+            "conditions-0-value": "1",
+            "conditions-1-field": "total", "conditions-1-type": "number", "conditions-1-operator": "greater_than",
+            "conditions-1-value": "", "logic": "and", "keep_matching": "y", "expected_revision": "1"}
+    bad = client.post(f"/flows/{flow_id}/steps/f/panel", data=data, headers=HX)
+    assert bad.status_code == 422
+    problem = "Condition sur 'total' : « greater_than » a besoin d'une valeur"
+    assert problem in _row(html(bad), "conditions-1")
+    assert problem not in _row(html(bad), "conditions-0") and "needs a value" not in html(bad)
+
+    # In a route, the problem goes to the right route and row, whatever the route is called.
+    data = {"method": "all", "expected_revision": "1",
+            "paths-0-id": "a", "paths-0-name": "Grosses", "paths-0-logic": "and",
+            "paths-0-conditions-0-field": "total", "paths-0-conditions-0-type": "number",
+            "paths-0-conditions-0-operator": "greater_than", "paths-0-conditions-0-value": "100",
+            "paths-1-id": "b", "paths-1-name": "Payées", "paths-1-logic": "and",
+            "paths-1-conditions-0-field": "status", "paths-1-conditions-0-type": "string",
+            "paths-1-conditions-0-operator": "equals", "paths-1-conditions-0-value": "paid",
+            "paths-1-conditions-1-field": "total", "paths-1-conditions-1-type": "number",
+            "paths-1-conditions-1-operator": "greater_than", "paths-1-conditions-1-value": ""}
+    bad = client.post(f"/flows/{flow_id}/steps/r/panel", data=data, headers=HX)
+    assert bad.status_code == 422
+    assert problem in _row(html(bad), "paths-1-conditions-1")
+    assert problem not in _row(html(bad), "paths-0-conditions-0") + _row(html(bad), "paths-1-conditions-0")
+
+    # A refused change to the draft says why in French.
+    rev = revision_of(html(client.get(f"/flows/{flow_id}")))
+    nothing = html(client.post(f"/flows/{flow_id}/undo", headers=HX, data={"revision": rev}))
+    assert "Il n'y a rien à annuler." in nothing.replace("&#39;", "'") and "nothing to undo" not in nothing

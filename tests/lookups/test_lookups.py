@@ -153,3 +153,28 @@ def test_the_map_cross_reference_transform_uses_the_lookup_in_a_run(ctx, worker)
     last = [r for r in db.session.execute(select(RunLog).where(RunLog.run_id == run_id)).scalars() if r.payload_ref][-1]
     body = logbook.store().get(company.id, last.payload_ref).replace(b" ", b"")
     assert b'{"short":"Jan","fallback":"Jan"}' in body and b'{"short":"???","fallback":"n/a"}' in body
+
+
+def test_a_one_way_lookup_read_the_other_way_fails_the_map_step_clearly(ctx, worker):
+    company = factories.company()
+    table = services.create_table(company, "Units", directions="left_to_right")
+    services.add_row(table, "Kilogram", "Kg")
+    services.add_row(table, "KGS", "Kg")  # one way: "Kg" cannot say which of the two it came from
+
+    def map_flow(direction):
+        return factories.flow(company, definition={"trigger": {"type": "manual", "config": {}}, "steps": [
+            {"id": "m", "type": "map", "version": 1, "name": "Units", "config": {"rules": [
+                {"source": "unit", "target": "unit", "transforms": [
+                    {"fn": "cross_reference", "params": {"table": "Units", "direction": direction}}]}]}}]})
+
+    backwards = run_services.start_run(map_flow("right_to_left"), payload='{"unit": "Kg"}').id
+    forwards = run_services.start_run(map_flow("left_to_right"), payload='{"unit": "KGS"}').id
+    worker.work()
+    run = db.session.get(Run, backwards)
+    assert run.status == "failure"
+    assert run.error == ("Units: Rule 1 (unit → unit): the lookup 'Units' is one way and can only be read left → "
+                         "right: set this transform's direction to left → right, or make the lookup work both ways")
+    failed = [r.message for r in db.session.execute(select(RunLog).where(RunLog.run_id == backwards)).scalars()
+              if r.level == "error"]
+    assert any("can only be read left → right" in m for m in failed), failed
+    assert db.session.get(Run, forwards).status == "success", db.session.get(Run, forwards).error

@@ -1,7 +1,6 @@
 """What every settings form shares: name, note, skip and the draft revision, plus the panel's context."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,21 +93,6 @@ def step_data(panel: Panel) -> dict:
     step = panel.step
     return {"name": step.get("name") or "", "note": step.get("note") or "", "skip": bool(step.get("skip")),
             "expected_revision": str(panel.version.revision)}
-
-
-_NUMBERED = re.compile(r"^(?P<word>[A-Z][a-z]+(?: [a-z]+)?) (?P<n>\d+)\b")
-
-
-def take_numbered(problems: list[str], word: str, rows: list[list[str]]) -> list[str]:
-    """Hand "<Word> N…" problems to rows[N-1] (a list of messages per row); return the rest."""
-    rest = []
-    for problem in problems:
-        match = _NUMBERED.match(problem)
-        if match and match.group("word") == word and 0 < int(match.group("n")) <= len(rows):
-            rows[int(match.group("n")) - 1].append(problem)
-        else:
-            rest.append(problem)
-    return rest
 
 
 def clean_rows(entries, keys: tuple[str, ...]) -> list[dict]:

@@ -1,15 +1,14 @@
 """Condition rows (field, type, operator, value, date format) and the filter and route settings built on them."""
 from __future__ import annotations
 
-import re
-
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from app.flows.conditions import MAX_VALUE_LENGTH, OPERATORS, TYPES
-from app.flows.panels.base import Panel, StepForm, options, take_numbered, translate_choices, values_of
+from app.flows.panels.base import Panel, StepForm, options, translate_choices, values_of
+from app.flows.problems import path_of, take_rows
 from app.flows.shapes.route import METHODS
 from app.markers import N_
 
@@ -23,7 +22,6 @@ VALUE_HINTS = {
     "dynamic_date": N_("How far from now, such as 7 days, 12 hours or -1 month."),
     "boolean": "",
 }
-_ON_FIELD = re.compile(r"^Condition on '(?P<field>[^']*)'")
 
 
 def operator_choices(type_: str | None) -> list[tuple[str, str]]:
@@ -85,18 +83,8 @@ def condition_data(rows) -> list[dict]:
 
 
 def route_condition_problems(problems: list[str], entries) -> list[str]:
-    """Give condition problems to their rows ("Condition 2: …", "Condition on 'total': …")."""
-    forms = [entry.form for entry in entries if not entry.form.is_blank()]
-    rest = take_numbered(problems, "Condition", [f.problems for f in forms])
-    left = []
-    for problem in rest:
-        match = _ON_FIELD.match(problem)
-        owner = next((f for f in forms if match and (f.field.data or "").strip() == match.group("field")), None)
-        if owner is not None:
-            owner.problems.append(problem)
-        else:
-            left.append(problem)
-    return left
+    """Give condition problems to the rows they name (the config's rows are the non-blank entries)."""
+    return take_rows(problems, [entry.form.problems for entry in entries if not entry.form.is_blank()])
 
 
 class FilterForm(StepForm):
@@ -177,15 +165,10 @@ class RouteForm(StepForm):
         rest = []
         forms = [entry.form for entry in self.paths.entries]
         for problem in problems:
-            owner = None
-            for number, form in enumerate(forms, start=1):
-                name = (form.name.data or "").strip() or f"Route {number}"
-                prefix = f"Route {name!r}: "
-                if problem.startswith(prefix):
-                    owner = form
-                    inner = route_condition_problems([problem[len(prefix):]], form.conditions.entries)
-                    form.problems += inner
-                    break
-            if owner is None:
+            index = path_of(problem)
+            if index is not None and 0 <= index < len(forms):
+                form = forms[index]
+                form.problems += route_condition_problems([problem.in_path()], form.conditions.entries)
+            else:
                 rest.append(problem)
         return rest

@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 
 from app.flows import transforms
-from app.flows.panels.base import Panel, StepForm, take_numbered
+from app.flows.panels.base import Panel, StepForm
+from app.flows.problems import take_rows
 from app.flows.transforms import TRANSFORMS, parse_number
 from app.markers import N_
 
@@ -217,4 +218,4 @@ class MapForm(StepForm):
         return config
 
     def route_problems(self, problems: list[str]) -> list[str]:
-        return take_numbered(problems, "Rule", [row.problems for row in self.rules])
+        return take_rows(problems, [row.problems for row in self.rules])

@@ -15,8 +15,13 @@ from app.flows.shapes import notify as notify_shape
 from app.flows.shapes import track_data as track_shape
 from app.flows.shapes.connector import Connector
 from app.flows.shapes.run_flow import manual_payload
+from app.markers import N_
 
 MAX_ITEMS = 20
+# One whole title per cache level, so each language words the level its own way.
+CACHE_TITLES = {"run": N_("Key '%(key)s' in '%(cache)s' (run level)"),
+                "flow": N_("Key '%(key)s' in '%(cache)s' (flow level)"),
+                "company": N_("Key '%(key)s' in '%(cache)s' (company level)")}
 MAX_BODY_CHARS = 5_000
 PREVIEW_TIMEOUT = 5.0  # seconds a receive preview waits for its first page
 
@@ -220,8 +225,8 @@ def _cache_add(ctx: ShapeContext, flow_id) -> list[Sent]:
     out = []
     for key, values in list(groups.items())[:MAX_ITEMS]:
         kept = values if many else values[-1:]
-        out.append(Sent(title=gettext("Key '%(key)s' in '%(cache)s' (%(level)s level)", key=key,
-                                      cache=config["cache"].strip(), level=config.get("level", "flow")),
+        title = CACHE_TITLES.get(config.get("level", "flow"), CACHE_TITLES["flow"])
+        out.append(Sent(title=gettext(title, key=key, cache=config["cache"].strip()),
                         lines=[_how_cached(config, len(kept))], body=_text(kept if len(kept) > 1 else kept[0])))
     return out or [Sent(title=gettext("No payloads reach this shape, so nothing would be cached."))]
 

@@ -58,13 +58,13 @@ class Route(Shape):
                 problems.append(Problem(gettext("%(where)s: its settings must be an object.", where=where),
                                         path=number - 1))
                 continue
+            # Each problem names its route (and a condition's its row), so the panel can place it.
             problems += [Problem(gettext("%(where)s: unknown setting %(key)s.", where=where, key=repr(key)),
-                                 path=number - 1) for key in config if key not in PATH_SETTINGS]
-            problems += [Problem(f"{where}: {p}", path=number - 1)
-                         for p in condition_config.validate_logic(config.get("logic"))]
-            # A condition's problem keeps its row and learns its route, so the panel can place it.
-            problems += [p.reworded(f"{where}: {p}", path=number - 1)
-                         for p in condition_config.validate_rows(config.get("conditions"))]
+                                 path=number - 1, local=gettext("Unknown setting %(key)s.", key=repr(key)))
+                         for key in config if key not in PATH_SETTINGS]
+            found = [Problem(p) for p in condition_config.validate_logic(config.get("logic"))]
+            found += condition_config.validate_rows(config.get("conditions"))
+            problems += [p.within(f"{where}: {p}", path=number - 1) for p in found]
         return problems
 
     def summary(self, config: dict) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.flows import variables
 from app.flows.conditions import Condition, validate_condition
-from app.flows.problems import Problem
+from app.flows.problems import Problem, joined
 from app.markers import gettext
 
 ROW_KEYS = ("field", "operator", "type", "value", "date_format")
@@ -49,7 +49,7 @@ def _row_problems(row: Any, number: int) -> list[str]:
         problems.append(gettext("%(where)s: the date format must be text.", where=where))
     for key in ("field", "value"):
         if isinstance(row.get(key), str):
-            problems += [f"{where}: {p}" for p in variables.validate(row[key], None, brackets=_SQUARE)]
+            problems += [joined(where, p) for p in variables.validate(row[key], None, brackets=_SQUARE)]
     return problems
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from app.flows import condition_values as cv
-from app.markers import N_
+from app.markers import N_, gettext
 
 RANGE_SEPARATOR = ".."
 
@@ -156,7 +156,7 @@ def compile_regex(value: str) -> re.Pattern:
     try:
         return re.compile(pattern, flags)
     except re.error as exc:
-        raise ValueProblem(f"invalid regular expression: {exc}") from None
+        raise ValueProblem(gettext("invalid regular expression: %(error)s", error=exc)) from None
 
 
 def _text_test(check: Callable[[str], Any]) -> Test:
@@ -172,14 +172,14 @@ def _string_test(op: str, value: str) -> Test:
     ci = op.endswith("_ci")
     base = op[:-3] if ci else op
     if base != "equals" and not value:
-        raise ValueProblem(f"'{op}' needs a non-empty value")
+        raise ValueProblem(gettext("'%(operator)s' needs a non-empty value", operator=op))
     if base == "regex":
         search = compile_regex(value).search
         return _text_test(lambda s: search(s) is not None)
     if base == "one_of":
         items = frozenset((_fold(i) if ci else i) for i in (p.strip() for p in value.split(",")) if i)
         if not items:
-            raise ValueProblem("list a few values separated by commas")
+            raise ValueProblem(gettext("list a few values separated by commas"))
         return _text_test((lambda s: _fold(s) in items) if ci else items.__contains__)
     target = _fold(value) if ci else value
     checks = {
@@ -195,14 +195,15 @@ def _string_test(op: str, value: str) -> Test:
 def _number(text: str) -> int | float:
     number = cv.as_number(text)
     if number is None:
-        raise ValueProblem(f"{text!r} is not a number")
+        raise ValueProblem(gettext("%(value)s is not a number", value=repr(text)))
     return number
 
 
 def _split_range(text: str) -> tuple[str, str]:
     parts = text.split(RANGE_SEPARATOR)
     if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-        raise ValueProblem(f"'between' needs two values separated by '{RANGE_SEPARATOR}', e.g. 10..20")
+        raise ValueProblem(gettext("'between' needs two values separated by '%(separator)s', e.g. 10..20",
+                                   separator=RANGE_SEPARATOR))
     return parts[0].strip(), parts[1].strip()
 
 
@@ -210,7 +211,7 @@ def _number_test(op: str, value: str) -> Test:
     if op == "between":
         lo, hi = (_number(p) for p in _split_range(value))
         if lo > hi:
-            raise ValueProblem(f"range {value!r} is empty (the first value is larger)")
+            raise ValueProblem(gettext("range %(value)s is empty (the first value is larger)", value=repr(value)))
         check: Callable[[Any], bool] = lambda n: lo <= n <= hi  # noqa: E731
     else:
         target = _number(value)
@@ -232,8 +233,11 @@ def _number_test(op: str, value: str) -> Test:
 def _date_value(text: str, date_format: str | None) -> tuple[float, float]:
     interval = cv.parse_date_value(text, date_format)
     if interval is None:
-        hint = f" with format {date_format!r}" if date_format else " (use ISO 8601, e.g. 2024-03-01T09:30:00Z)"
-        raise ValueProblem(f"{text!r} is not a date{hint}")
+        if date_format:
+            raise ValueProblem(gettext("%(value)s is not a date with format %(format)s", value=repr(text),
+                                       format=repr(date_format)))
+        raise ValueProblem(gettext("%(value)s is not a date (use ISO 8601, e.g. 2024-03-01T09:30:00Z)",
+                                   value=repr(text)))
     return interval
 
 
@@ -242,10 +246,10 @@ def _specific_date_check(op: str, value: str, date_format: str | None) -> Callab
         (lo, _), (b_start, b_end) = (_date_value(p, date_format) for p in _split_range(value))
         if b_end > b_start:
             if lo >= b_end:
-                raise ValueProblem(f"range {value!r} is empty")
+                raise ValueProblem(gettext("range %(value)s is empty", value=repr(value)))
             return lambda t: lo <= t < b_end
         if lo > b_start:
-            raise ValueProblem(f"range {value!r} is empty")
+            raise ValueProblem(gettext("range %(value)s is empty", value=repr(value)))
         return lambda t: lo <= t <= b_start
     start, end = _date_value(value, date_format)
     whole_day = end > start
@@ -262,15 +266,17 @@ def _specific_date_check(op: str, value: str, date_format: str | None) -> Callab
 def _dynamic_date_check(op: str, value: str, now: datetime) -> Callable[[float], bool]:
     duration = cv.parse_duration(value)
     if duration is None:
-        raise ValueProblem(f"{value!r} is not a duration (e.g. '2 hours', '30 days', '-1 month')")
+        raise ValueProblem(gettext("%(value)s is not a duration (e.g. '2 hours', '30 days', '-1 month')",
+                                   value=repr(value)))
     sign, amount, unit = duration
     if op in ("before", "after"):
         if not cv.has_sign(value):
-            raise ValueProblem(f"'{op}' needs a signed offset such as -2 days or +1 hour")
+            raise ValueProblem(gettext("'%(operator)s' needs a signed offset such as -2 days or +1 hour", operator=op))
         edge = cv.shift(now, sign, amount, unit)
         return (lambda t: t < edge) if op == "before" else (lambda t: t > edge)
     if sign < 0:
-        raise ValueProblem(f"'{op}' takes a plain amount such as '2 days', without a minus sign")
+        raise ValueProblem(gettext("'%(operator)s' takes a plain amount such as '2 days', without a minus sign",
+                                   operator=op))
     current = now.timestamp()
     past, future = cv.shift(now, -1, amount, unit), cv.shift(now, 1, amount, unit)
     return {
@@ -296,7 +302,7 @@ def build_test(type_: str, op: str, value: str | None, date_format: str | None, 
         as_bool = cv.as_bool
         return (lambda v: as_bool(v) is True) if op == "is_true" else (lambda v: as_bool(v) is False)
     if value is None:
-        raise ValueProblem("a value is required")
+        raise ValueProblem(gettext("a value is required"))
     if type_ == "string":
         return _string_test(op, value)
     if type_ == "number":

@@ -9,6 +9,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from app.flows.paths import MISSING
+from app.markers import gettext
 
 DAY = 86400.0
 
@@ -92,7 +93,8 @@ def translate_date_format(fmt: str) -> str:
         elif ch in _PHP_TO_STRPTIME:
             out.append(_PHP_TO_STRPTIME[ch])
         elif ch.isascii() and ch.isalpha():
-            raise ValueError(f"date format letter {ch!r} is not supported (escape it as \\{ch} for a literal)")
+            raise ValueError(gettext("date format letter %(letter)s is not supported (escape it as \\%(char)s for a "
+                                     "literal)", letter=repr(ch), char=ch))
         else:
             out.append(ch)
     return "".join(out)
@@ -109,7 +111,7 @@ def date_format_error(fmt: str) -> str | None:
     try:
         datetime.strptime(sample.strftime(py), py)
     except ValueError:
-        return f"date format {fmt!r} cannot read back the dates it describes"
+        return gettext("date format %(format)s cannot read back the dates it describes", format=repr(fmt))
     return None
 
 

@@ -22,6 +22,7 @@ from app.flows.condition_operators import (
     option_name,
 )
 from app.flows.paths import MISSING, Many, PathError, compile_path, parse_path
+from app.flows.problems import joined
 from app.markers import gettext
 
 __all__ = ["MAX_VALUE_LENGTH", "OPERATORS", "RANGE_SEPARATOR", "TYPES", "Condition", "ConditionError", "Operator",
@@ -85,13 +86,13 @@ def validate_condition(c: Condition) -> list[str]:
         try:
             parse_path(c.field)
         except PathError as exc:
-            errors.append(f"{label}: {exc}")
+            errors.append(joined(label, exc))
     if isinstance(c.value, str) and len(c.value) > MAX_VALUE_LENGTH:
         errors.append(gettext("%(where)s: value is longer than %(max)d characters", where=label, max=MAX_VALUE_LENGTH))
     try:
         type_, op, value = _canonical(c)
     except ValueProblem as exc:
-        return errors + [f"{label}: {exc}"]
+        return errors + [joined(label, exc)]
     needs_value = OPERATOR_NAMES[type_][op].needs_value
     if needs_value and (value is None or (type_ != "string" and not value.strip())):
         errors.append(gettext("%(where)s: '%(operator)s' needs a value", where=label, operator=op))
@@ -100,11 +101,11 @@ def validate_condition(c: Condition) -> list[str]:
         try:
             build_test(type_, NEGATIONS.get(op, op), value, c.date_format, datetime.now(cv.UTC))
         except ValueProblem as exc:
-            errors.append(f"{label}: {exc}")
+            errors.append(joined(label, exc))
     elif c.date_format and type_ in ("specific_date", "dynamic_date"):
         error = cv.date_format_error(c.date_format)
         if error:
-            errors.append(f"{label}: {error}")
+            errors.append(joined(label, error))
     return errors
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from app.flows.mapping_rules import RuleSpec, build_record_fn, build_rule_fn
 from app.flows.paths import STAR, PathError, parse_path, split_at_stars
-from app.flows.problems import Problem
+from app.flows.problems import Problem, joined
 from app.flows.transforms import TRANSFORMS, TransformContext, TransformError
 from app.markers import gettext, ngettext
 
@@ -108,7 +108,7 @@ def _compile_rule(i: int, rule: Any, problems: list[str]) -> tuple[RuleSpec | No
                                     "(custom string, custom number, a date…), not %(function)s",
                                     where=label, function=gettext(t.label)))
         errs, prepared = t._check(tcfg.get("params"))
-        problems.extend(f"{where}: {e}" for e in errs)
+        problems.extend(joined(where, e) for e in errs)
         steps.append((t, prepared))
     if not has_source and not chain_cfg:
         problems.append(gettext("%(where)s: needs a source field or a function that makes a value", where=label))

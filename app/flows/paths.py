@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from app.markers import gettext
+
 
 class _Missing:
     """Sentinel for "no value here", distinct from a JSON null (None)."""
@@ -46,7 +48,7 @@ MAX_CREATE_INDEX = 10_000  # set_path pads lists up to here; beyond is surely a 
 def parse_path(path: str) -> tuple:
     r"""Split `a.b\.c.0.*` into ("a", "b.c", "0", STAR). `\.`, `\*` and `\\` escape."""
     if not isinstance(path, str):
-        raise PathError(f"a path must be text, not {type(path).__name__}")
+        raise PathError(gettext("a path must be text, not %(kind)s", kind=type(path).__name__))
     if path == "":
         return ()
     if "\\" not in path:
@@ -59,10 +61,10 @@ def parse_path(path: str) -> tuple:
         c = path[i]
         if c == "\\":
             if i + 1 >= n:
-                raise PathError(f"path {path!r} ends with a lone backslash")
+                raise PathError(gettext("path %(path)s ends with a lone backslash", path=repr(path)))
             nxt = path[i + 1]
             if nxt not in ".*\\":
-                raise PathError(f"path {path!r}: only \\. \\* and \\\\ are escapes")
+                raise PathError(gettext("path %(path)s: only \\. \\* and \\\\ are escapes", path=repr(path)))
             buf.append(nxt)
             escaped_star = escaped_star or nxt == "*"
             i += 2

@@ -8,6 +8,13 @@ without the prefix naming the path, for showing inside that path's own box.
 """
 from __future__ import annotations
 
+from app.markers import gettext
+
+
+def joined(where: str, detail: object) -> str:
+    """`where: detail` as one translatable sentence, so each language spaces its colon its own way (French " : ")."""
+    return gettext("%(where)s: %(detail)s", where=where, detail=detail)
+
 
 class Problem(str):
     row: int | None

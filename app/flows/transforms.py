@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from app.flows.problems import joined
 from app.flows.variables import MISSING, Scope, to_text
+from app.markers import gettext
 
 CATEGORIES = ("array", "date", "number", "string", "other")
 # Reference kinds are text naming one of the company's lookups, caches or scripts; the panel offers them.
@@ -96,24 +98,24 @@ class Transform:
         errors: list[str] = []
         params = {} if params is None else params
         if not isinstance(params, dict):
-            return [f"{self.label}: settings must be an object"], {}
+            return [joined(gettext(self.label), gettext("settings must be an object"))], {}
         if params.get(_PREPARED):
             return [], params
         known = {p.name for p in self.params}
         for extra in sorted(set(params) - known - {_PREPARED}):
             if not extra.startswith("_"):
-                errors.append(f"{self.label}: unknown setting '{extra}'")
+                errors.append(joined(gettext(self.label), gettext("unknown setting '%(key)s'", key=extra)))
         out: dict = {}
         for p in self.params:
             try:
                 out[p.name] = _coerce(p, params.get(p.name))
             except TransformError as exc:
-                errors.append(f"{self.label}: {p.label} {exc}")
+                errors.append(joined(gettext(self.label), exc))
         if not errors and self.setup is not None:
             try:
                 self.setup(out)
             except (TransformError, ValueError) as exc:
-                errors.append(f"{self.label}: {exc}")
+                errors.append(joined(gettext(self.label), exc))
         out[_PREPARED] = True
         return errors, out
 
@@ -123,42 +125,46 @@ class Transform:
 
 
 def _coerce(p: Param, v: Any) -> Any:
+    """The parameter's value; raises TransformError with a sentence naming the parameter."""
+    label = gettext(p.label)
     if v is None or (isinstance(v, str) and v == "" and p.kind != "text"):
         if p.required and p.default is None:
-            raise TransformError("is required")
+            raise TransformError(gettext("%(param)s is required", param=label))
         return p.default
     if p.kind == "text" or p.kind in REFERENCE_KINDS:
         if isinstance(v, (dict, list)):
-            raise TransformError("must be text")
+            raise TransformError(gettext("%(param)s must be text", param=label))
         if v == "" and p.required and p.default is None:
-            raise TransformError("is required")
+            raise TransformError(gettext("%(param)s is required", param=label))
         return v if isinstance(v, str) else to_text(v)
     if p.kind == "number":
         if isinstance(v, bool):
-            raise TransformError(f"must be a number, not {v}")
+            raise TransformError(gettext("%(param)s must be a number, not %(value)s", param=label, value=v))
         if isinstance(v, (int, float)):
             if isinstance(v, float) and not math.isfinite(v):
-                raise TransformError(f"must be a finite number, not {v}")
+                raise TransformError(gettext("%(param)s must be a finite number, not %(value)s", param=label,
+                                             value=v))
             return v
         try:
             return parse_number(str(v))
         except ValueError:
-            raise TransformError(f"must be a number, not '{v}'") from None
+            raise TransformError(gettext("%(param)s must be a number, not '%(value)s'", param=label, value=v)) from None
     if p.kind == "bool":
         b = parse_bool(v)
         if b is None:
-            raise TransformError(f"must be true or false, not '{v}'")
+            raise TransformError(gettext("%(param)s must be true or false, not '%(value)s'", param=label, value=v))
         return b
     if p.kind == "choice":
         if v not in p.choices:
-            raise TransformError(f"must be one of {', '.join(map(str, p.choices))}, not '{v}'")
+            raise TransformError(gettext("%(param)s must be one of %(choices)s, not '%(value)s'", param=label,
+                                         choices=", ".join(map(str, p.choices)), value=v))
         return v
     if p.kind == "fields":
         items = v.split(",") if isinstance(v, str) else v
         if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
-            raise TransformError("must be a list of field paths")
+            raise TransformError(gettext("%(param)s must be a list of field paths", param=label))
         return [i.strip() for i in items if i.strip()]
-    raise TransformError(f"has an unknown kind {p.kind!r}")
+    raise TransformError(gettext("%(param)s has an unknown kind %(kind)s", param=label, kind=repr(p.kind)))
 
 
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "on"})

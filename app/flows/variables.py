@@ -20,6 +20,7 @@ from app.flows.paths import (
     parse_path,
     set_path,
 )
+from app.markers import gettext
 
 __all__ = [
     "MISSING", "PathError", "VariableError", "Scope", "Reference", "Template",
@@ -102,7 +103,7 @@ def _split_root(body: str, bracket: str, raw: str) -> tuple[str, tuple, str]:
     try:
         segs = parse_path(body)
     except PathError as exc:
-        raise VariableError(f"Invalid variable {raw}: {exc}") from None
+        raise VariableError(gettext("Invalid variable %(token)s: %(detail)s", token=raw, detail=exc)) from None
     head = segs[0]
     if len(segs) >= 2 and head == "flow" and segs[1] == "variables":
         return "flow.variables", segs[2:], _rest(body, 2)
@@ -110,7 +111,8 @@ def _split_root(body: str, bracket: str, raw: str) -> tuple[str, tuple, str]:
         return "connector", segs, body
     if head in ("payload", "meta", "pagination"):
         return head, segs[1:], _rest(body, 1)
-    raise VariableError(f"Unknown variable {raw}: a variable must start with {_ROOTS_TEXT}")
+    raise VariableError(gettext("Unknown variable %(token)s: a variable must start with %(roots)s", token=raw,
+                                roots=_ROOTS_TEXT))
 
 
 def _rest(body: str, n: int) -> str:
@@ -262,28 +264,32 @@ def validate(
             errors.append(str(exc))
             continue
         if "" in segs:
-            errors.append(f"Invalid variable {raw}: the path has an empty part (two dots in a row, or a trailing dot)")
+            errors.append(gettext("Invalid variable %(token)s: the path has an empty part (two dots in a row, or a "
+                                  "trailing dot)", token=raw))
             continue
         if root == "flow.variables" and known_flow_variables is not None:
             if not segs:
                 continue
             name = segs[0]
             if name is STAR or name not in known_flow_variables:
-                errors.append(f"Unknown variable {raw}: the flow defines no variable '{_name(name)}'")
+                errors.append(gettext("Unknown variable %(token)s: the flow defines no variable '%(name)s'", token=raw,
+                                      name=_name(name)))
         elif root == "connector" and known_connector_variables is not None:
             name = body if body in known_connector_variables else segs[0]
             if name is STAR or name not in known_connector_variables:
-                errors.append(f"Unknown variable {raw}: the connector defines no variable '{_name(name)}'")
+                errors.append(gettext("Unknown variable %(token)s: the connector defines no variable '%(name)s'",
+                                      token=raw, name=_name(name)))
     leftover.append(text[pos:])
     rest = "\x00".join(leftover)  # NUL keeps text on both sides of a token from joining into a fake token
     for b in key:
         close = "]]" if b == SQUARE else "}}"
         for m in _OPEN_RE[b].finditer(rest):
             snippet = rest[m.start():m.start() + 40].split("\x00")[0].split("\n")[0]
-            errors.append(f"Unclosed variable: '{snippet}' has no closing {close}")
+            errors.append(gettext("Unclosed variable: '%(snippet)s' has no closing %(close)s", snippet=snippet,
+                                  close=close))
     if SQUARE in key:
         for m in _STRAY_CLOSE_RE.finditer(rest):
-            errors.append(f"Unopened variable: '{m.group(0)}' has no opening [[")
+            errors.append(gettext("Unopened variable: '%(snippet)s' has no opening [[", snippet=m.group(0)))
     return errors
 
 

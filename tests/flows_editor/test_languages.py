@@ -244,3 +244,44 @@ def test_a_french_user_sees_condition_problems_on_their_row_and_draft_refusals_i
     rev = revision_of(html(client.get(f"/flows/{flow_id}")))
     nothing = html(client.post(f"/flows/{flow_id}/undo", headers=HX, data={"revision": rev}))
     assert "Il n'y a rien à annuler." in nothing.replace("&#39;", "'") and "nothing to undo" not in nothing
+
+
+def test_a_french_user_sees_the_engine_details_of_a_condition_problem_in_french(client, login, make_flow):
+    """The detail after "Condition sur …" comes from the engine's lower modules (values, paths): French too,
+    joined with French typography's " : "."""
+    from tests.flows_editor.conftest import HX
+
+    me = login("manager")
+    flow_id = make_flow(me["company_id"], definition={"trigger": {"type": "manual", "config": {}}, "steps": PANELS})
+    choose(client, "fr")
+    data = {"conditions-0-field": "id", "conditions-0-type": "number", "conditions-0-operator": "equals",
+            "conditions-0-value": "1",
+            "conditions-1-field": "total", "conditions-1-type": "number", "conditions-1-operator": "greater_than",
+            "conditions-1-value": "ten",
+            "conditions-2-field": "total\\", "conditions-2-type": "string", "conditions-2-operator": "equals",
+            "conditions-2-value": "x", "logic": "and", "keep_matching": "y", "expected_revision": "1"}
+    bad = client.post(f"/flows/{flow_id}/steps/f/panel", data=data, headers=HX)
+    assert bad.status_code == 422
+    page = html(bad)
+    assert "Condition sur 'total' : 'ten' n'est pas un nombre" in _row(page, "conditions-1")
+    assert "Condition sur 'total\\\\' : le chemin 'total\\\\' se termine par une barre oblique inverse isolée" \
+        in _row(page, "conditions-2")
+    assert "is not a number" not in page and "lone backslash" not in page
+
+
+def test_transform_and_variable_details_follow_the_language(app):
+    """A transform's parameter error and a variable's path error, as the map and filter panels show them."""
+    from app.flows import condition_config
+    from app.flows.shapes import get
+
+    rules = {"rules": [{"source": "a", "target": "z", "transforms": [{"fn": "math", "params": {}}]}]}
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert get("map", 1).validate(rules) == ["Règle 1 (a → z), fonction 1 : Calcul : Nombre est obligatoire"]
+        rows = [{"field": "x", "operator": "equals", "type": "string", "value": "[[payload.a\\x]]"}]
+        assert condition_config.validate_rows(rows) == [
+            "Condition 1 : Variable [[payload.a\\x]] non valide : chemin 'payload.a\\\\x' : seuls \\. \\* et \\\\ "
+            "sont des échappements"]
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        assert "Rechnen: Zahl ist erforderlich" in " ".join(get("map", 1).validate(rules))
+    with app.app_context():
+        assert "Rule 1 (a → z), function 1: Math: Number is required" in " ".join(get("map", 1).validate(rules))

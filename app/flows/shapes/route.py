@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from app.flows import condition_config, variables
 from app.flows.conditions import ConditionError, compile_conditions, route_split
 from app.flows.context import Bucket, Fork, Payload, ShapeContext, ShapeError
-from app.flows.problems import Problem
+from app.flows.problems import Problem, joined
 from app.flows.shapes.base import Shape, read_structured, with_records
 from app.markers import N_, gettext
 
@@ -64,7 +64,7 @@ class Route(Shape):
                          for key in config if key not in PATH_SETTINGS]
             found = [Problem(p) for p in condition_config.validate_logic(config.get("logic"))]
             found += condition_config.validate_rows(config.get("conditions"))
-            problems += [p.within(f"{where}: {p}", path=number - 1) for p in found]
+            problems += [p.within(joined(where, p), path=number - 1) for p in found]
         return problems
 
     def summary(self, config: dict) -> str:

@@ -17,7 +17,7 @@ from app.flows.transforms import (
     register,
 )
 from app.flows.variables import VariableError, compile_template, to_text
-from app.markers import N_
+from app.markers import N_, gettext
 
 # ---------------------------------------------------------------- number
 
@@ -94,7 +94,8 @@ _ROUND_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "up": RO
 def _setup_round(p: dict) -> None:
     places = p["places"]
     if places != int(places) or not -15 <= places <= 15:
-        raise TransformError(f"decimal places must be a whole number from -15 to 15, not {places}")
+        raise TransformError(gettext("decimal places must be a whole number from -15 to 15, not %(places)s",
+                                     places=places))
     p["places"] = int(places)
     p["_quant"] = Decimal(1).scaleb(-p["places"])
     p["_mode"] = _ROUND_MODES[p["mode"]]
@@ -230,7 +231,7 @@ _ROUND_CHOICES = ("start", "end")
 def _setup_round_date(p: dict) -> None:
     _setup_output(p)
     if p["unit"] not in ("minute", "hour", "day", "week", "month", "year"):
-        raise TransformError(f"cannot round to a {p['unit']}")
+        raise TransformError(gettext("cannot round to a %(unit)s", unit=p["unit"]))
 
 
 @register("round_date", N_("Round date"), "date", (
@@ -250,7 +251,8 @@ def round_date(v, p, tctx):
 def _setup_dynamic(p: dict) -> None:
     _setup_output(p)
     if p["units"] in ("month", "year") and p["adjustment"] != int(p["adjustment"]):
-        raise TransformError("months and years must move by whole numbers; use a smaller unit (1.5 days = 36 hours)")
+        raise TransformError(gettext("months and years must move by whole numbers; use a smaller unit "
+                                     "(1.5 days = 36 hours)"))
 
 
 @register("custom_dynamic_date", N_("Custom dynamic date"), "date", (

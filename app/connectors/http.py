@@ -7,11 +7,9 @@ and writes a log line there); token requests of the auth type are not operations
 """
 from __future__ import annotations
 
-import email.utils
-import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -21,6 +19,16 @@ from app.connectors import pagination as paginations
 from app.connectors import templating
 from app.connectors.auth.base import AuthContext, AuthError, OutgoingRequest
 from app.connectors.definitions import find_endpoint
+
+# Re-exported: callers import these from here.
+from app.connectors.exchanges import (  # noqa: F401
+    Backoff,
+    ConnectorError,
+    RequestOptions,
+    parse_response,
+    retry_after_seconds,
+)
+from app.connectors.http_scripts import EndpointScripts
 from app.connectors.pagination.base import PageResult, PageStep, PaginationError, empty_page
 from app.connectors.ratelimit import Limiter
 from app.connectors.records import ERROR_EXCERPT, Exchange, Masker
@@ -29,15 +37,6 @@ from app.flows.context import Payload
 MAX_RETRIES = 5
 MAX_429_WAITS = 5  # 429s are throttling, not failure: waited out even when retries is 0
 RETRIABLE = {408, 500, 502, 503, 504}
-
-
-class ConnectorError(Exception):
-    """A request that failed for good; the message (status, masked excerpt) is shown to the user."""
-
-    def __init__(self, message: str, *, status: int | None = None, exchange: Exchange | None = None):
-        super().__init__(message)
-        self.status = status
-        self.exchange = exchange
 
 
 @dataclass
@@ -79,68 +78,7 @@ class ResolvedInstance:
         return [str(v) for k, v in self.credentials.items() if k in secret_keys and v]
 
 
-@dataclass
-class RequestOptions:
-    timeout: float | None = None  # seconds; None uses the instance's
-    retries: int | None = None  # further attempts after a failure; None uses the instance's
-    allow_unsuccessful: bool = False  # non-2xx responses become payloads instead of errors
-    max_pages: int | None = None
-    flow_variables: dict = field(default_factory=dict)
-    on_exchange: Callable[[Exchange], None] = lambda exchange: None
-    on_log: Callable[[str, str], None] = lambda level, message: None
-    response_script: Any = None  # a shape-level response script (id or name), after the endpoint's own
-
-
-class Backoff:
-    """The pause before each retry: ``first`` seconds, doubling after every wait. HTTP requests and protocol
-    calls (the connector shape) share it, so both honour the runtime's retry delay and sleep."""
-
-    def __init__(self, first: float, sleep: Callable[[float], None] = time.sleep):
-        self.delay = first
-        self._sleep = sleep
-
-    def wait(self) -> None:
-        self._sleep(self.delay)
-        self.delay *= 2
-
-
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
-
-
-def parse_response(response: httpx.Response, hint: str = "auto") -> tuple[Any, str]:
-    """(data, format) of a response body: JSON parsed, XML/CSV/text kept as text."""
-    if not response.content:
-        return "", "text"
-    ctype = response.headers.get("content-type", "").lower()
-    fmt = hint if hint in ("json", "xml", "csv", "text") else (
-        "json" if "json" in ctype else "xml" if "xml" in ctype else "csv" if "csv" in ctype else "auto")
-    text = response.text
-    if fmt in ("json", "auto"):
-        try:
-            return json.loads(text), "json"
-        except ValueError:
-            if fmt == "json" and "json" in ctype:
-                return text, "text"
-    if fmt == "auto":
-        stripped = text.lstrip()
-        fmt = "xml" if stripped.startswith("<") else "text"
-    return text, fmt
-
-
-class HttpConnector:
+class HttpConnector(EndpointScripts):
     def __init__(self, instance: ResolvedInstance, *, client: httpx.Client, limiter: Limiter | None = None,
                  retry_delay: float = 1.0, page_cap: int = paginations.DEFAULT_PAGE_CAP,
                  max_retry_after: float = 120.0, sleep: Callable[[float], None] = time.sleep, scripts=None):
@@ -285,90 +223,6 @@ class HttpConnector:
                                       request=response.request)
         data, fmt = parse_response(response, endpoint.get("response_format", "auto"))
         return Payload(data=data, format=fmt, meta={**meta, "http_status": response.status_code})
-
-    # -- custom scripts (app/scripts/connector_scripts.py) ---------------------------------------------
-    def _runner(self):
-        if self.scripts is None:
-            raise ConnectorError("This endpoint uses custom scripts, which run only where the caller provides "
-                                 "the script service (flow runs do).")
-        return self.scripts
-
-    def _script_failed(self, exc) -> ConnectorError:
-        return ConnectorError(str(exc))
-
-    def _pre(self, endpoint: dict, request: OutgoingRequest, payload: Payload | None, variables: dict,
-             options: RequestOptions) -> OutgoingRequest:
-        ref = endpoint.get("pre_request_script")
-        if ref:
-            from app.scripts import connector_scripts
-            from app.scripts.sandbox import ScriptError
-
-            try:
-                logs = connector_scripts.pre_request(self._runner(), ref, request, payload=payload,
-                                                     variables=variables, flow_variables=options.flow_variables)
-            except ScriptError as exc:
-                raise self._script_failed(exc) from None
-            for line in logs:
-                options.on_log("info", f"Pre-request script: {line}")
-        return request
-
-    def _scripted_exchange(self, endpoint: dict, make_request, options: RequestOptions, payload: Payload | None,
-                           variables: dict, page: int | None = None):
-        """exchange() plus the endpoint's post-request script and the shape's response script (codes 0-3)."""
-        self.actx.on_log = options.on_log  # the auth method's scripts log where this request logs
-        refs = [r for r in (self.auth.response_script(self.actx), endpoint.get("post_request_script"),
-                            options.response_script) if r]
-        if refs:
-            self._runner()  # no script service: refuse before sending anything
-        attempts = 1 + max(0, int(options.retries if options.retries is not None else self.instance.retries))
-        for attempt in range(1, attempts + 1):
-            response, record = self.exchange(make_request, options, page)
-            body, retry = None, False
-            for ref in refs:
-                result = self._post(ref, response, payload, variables, options, record)
-                body = result.body if result.body is not None else body
-                if result.code == 1:
-                    retry = True
-                    break
-            if not retry:
-                return response, record, body
-            options.on_log("warning", f"A response script asked to retry the request (attempt {attempt} of "
-                                      f"{attempts}).")
-        raise ConnectorError(f"A response script asked to retry the request {attempts} times; giving up.",
-                             exchange=record)
-
-    def _post(self, ref, response, payload, variables, options, record):
-        from app.scripts import connector_scripts
-        from app.scripts.sandbox import ScriptError
-
-        try:
-            result = connector_scripts.post_request(self._runner(), ref, response, payload=payload,
-                                                    variables=variables, flow_variables=options.flow_variables)
-        except ScriptError as exc:
-            raise self._script_failed(exc) from None
-        for line in result.logs:
-            options.on_log("info", f"Response script: {line}")
-        if result.code in (2, 3):
-            verdict = "failed the run; it will be retried" if result.code == 2 else "failed the run"
-            error = ConnectorError(f"The response script '{ref}' {verdict}" + (f": {result.message}" if result.message
-                                                                              else "."), exchange=record)
-            error.script_code = result.code
-            raise error
-        if result.message:
-            options.on_log("info", f"Response script: {result.message}")
-        return result
-
-    def _pagination_hook(self, payload: Payload | None, variables: dict, options: RequestOptions):
-        def next_page(ref, **page):
-            from app.scripts import connector_scripts
-            from app.scripts.sandbox import ScriptError
-
-            try:
-                return connector_scripts.next_page(self._runner(), ref, payload=payload, variables=variables,
-                                                   flow_variables=options.flow_variables, **page)
-            except ScriptError as exc:
-                raise PaginationError(str(exc)) from None
-        return next_page
 
     def _check_scripts(self, endpoint: dict) -> None:
         allowed = endpoint.get("auth_methods")

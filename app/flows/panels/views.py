@@ -149,25 +149,24 @@ def transform(flow_id: int, step_id: str):
 @requires("flows", "view")
 def connector(flow_id: int, step_id: str):
     """The endpoint choice and endpoint variables for the instance (and endpoint) now chosen."""
-    flow = get_or_404(Flow, flow_id)
-    found = _load(flow, step_id, sample_source="none")
-    if found.step.get("type") != "connector":
-        abort(404)
-    form = forms.build(found, request.args)
-    return render_template("flows/panels/_connector_endpoint.html", panel=found, form=form,
-                           urls=_urls(flow.id, step_id), readonly=not found.editable)
+    return _shape_fragment(flow_id, step_id, "connector", "flows/panels/_connector_endpoint.html",
+                           urls=_urls(flow_id, step_id))
 
 
 @bp.route("/<int:flow_id>/steps/<step_id>/panel/versions")
 @requires("flows", "view")
 def versions(flow_id: int, step_id: str):
     """The version choice and variable names of the process flow now chosen in a run process flow shape."""
-    flow = get_or_404(Flow, flow_id)
-    found = _load(flow, step_id, sample_source="none")
-    if found.step.get("type") != "run_process_flow":
+    return _shape_fragment(flow_id, step_id, "run_process_flow", "flows/panels/_run_flow_target.html")
+
+
+def _shape_fragment(flow_id: int, step_id: str, shape_type: str, template: str, **context):
+    """A part of one kind of shape's panel, rebuilt from the choices in the query string (404 for other shapes)."""
+    found = _load(get_or_404(Flow, flow_id), step_id, sample_source="none")
+    if found.step.get("type") != shape_type:
         abort(404)
-    form = forms.build(found, request.args)
-    return render_template("flows/panels/_run_flow_target.html", panel=found, form=form, readonly=not found.editable)
+    return render_template(template, panel=found, form=forms.build(found, request.args),
+                           readonly=not found.editable, **context)
 
 
 @bp.route("/<int:flow_id>/steps/<step_id>/panel/map/export", methods=["GET", "POST"])

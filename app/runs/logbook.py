@@ -22,7 +22,7 @@ from sqlalchemy import insert
 
 from app.extensions import db, get_redis
 from app.flows.context import Bucket
-from app.runs import exchanges
+from app.runs import exchanges, payloads
 from app.runs.models import Run, RunLog
 from app.runs.payloads import PayloadStore, bucket_body, preview
 from app.timeutil import utcnow
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 BATCH_WINDOW_SECONDS = 0.02
 BATCH_WINDOW = timedelta(seconds=BATCH_WINDOW_SECONDS)
 MAX_BATCH = 500
+INLINE_KEY = "inline_payload"  # a row's small payload body, popped before the row is inserted
 
 
 def channel(run_id: int) -> str:
@@ -119,6 +120,9 @@ class LogWriter:
                         # Log lines need not wait for the disk: a crash can lose the last few
                         # milliseconds of lines, never corrupt them; run statuses stay durable.
                         conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                    bodies = [row.pop(INLINE_KEY) for row in batch if INLINE_KEY in row]
+                    if bodies:
+                        conn.execute(payloads.INSERT_ROWS, bodies)
                     conn.execute(insert(RunLog.__table__), batch)
                 for run_id in {row["run_id"] for row in batch}:
                     (pipeline or self.redis).publish(channel(run_id), '{"log": 1}')
@@ -153,7 +157,11 @@ class Logbook:
             self.seq += 1
             body = bucket_body(bucket)
             name = f"{self.seq:04d}-{row['step_id'] or 'run'}.dat"
-            row["payload_ref"] = self.store.put(self.company_id, self.run_id, name, body)
+            inline = payloads.inline_row(self.company_id, self.run_id, name, body)
+            if inline is None:
+                row["payload_ref"] = self.store.put(self.company_id, self.run_id, name, body)
+            else:  # written by the log writer, in the transaction of this row
+                row["payload_ref"], row[INLINE_KEY] = inline["ref"], inline
             row["payload_size"] = len(body)
             row["payload_count"] = len(bucket)
             row["payload_preview"] = preview(body, self.preview_bytes)

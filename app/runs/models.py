@@ -1,10 +1,11 @@
-"""Runs and their log rows. Payload bodies live in the payload store; rows keep a reference."""
+"""Runs and their log rows. Payload bodies live in the payload store (small ones in RunPayload); rows keep a
+reference."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -142,6 +143,20 @@ class RunFailedPayload(TenantMixin, db.Model):
     payload_size: Mapped[int] = mapped_column(BigInteger, default=0)
     payload_count: Mapped[int] = mapped_column(default=0)
     payload_preview: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RunPayload(TenantMixin, db.Model):
+    """A small payload body kept in the database instead of a file (app.runs.payloads.INLINE_BYTES):
+    creating a file costs more than the rest of a short run's bookkeeping, and the row is written in a
+    transaction the run commits anyway. Addressed by the same reference a file would have."""
+
+    __table_args__ = (Index("ix_run_payload_company_created", "company_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(255), unique=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -23,7 +23,7 @@ from app.companies import tiers
 from app.companies.models import Company
 from app.extensions import db, get_redis
 from app.runs import failures, logbook
-from app.runs.models import FINAL_STATUSES, Run, RunFailedPayload, RunLog, RunSettings, RunStep
+from app.runs.models import FINAL_STATUSES, Run, RunFailedPayload, RunLog, RunPayload, RunSettings, RunStep
 from app.runs.tracking import TrackedValue
 from app.timeutil import utcnow
 
@@ -111,10 +111,11 @@ class PurgeReport:
     logs: int = 0
     tracked: int = 0
     payload_folders: int = 0
+    payload_rows: int = 0  # small payloads kept in the database (RunPayload)
 
     def __str__(self) -> str:
-        return (f"{self.runs} runs, {self.logs} log rows, {self.tracked} tracked values and "
-                f"{self.payload_folders} payload folders removed")
+        return (f"{self.runs} runs, {self.logs} log rows, {self.tracked} tracked values, "
+                f"{self.payload_rows} stored payloads and {self.payload_folders} payload folders removed")
 
 
 def _delete_ids(model, ids: list[int]) -> int:
@@ -158,9 +159,24 @@ def _purge_tracked(company_id: int, cutoff: datetime, report: PurgeReport, batch
         db.session.commit()
 
 
-def _purge_payloads(company_id: int, cutoff: datetime, now: datetime, report: PurgeReport) -> None:
-    """Remove run folders untouched since the cutoff, except those of runs still going (a stuck run
-    older than any job may live is not going)."""
+def _purge_payload_rows(company_id: int, cutoff: datetime, now: datetime, report: PurgeReport, batch: int) -> None:
+    """Delete small payloads stored before the cutoff, except those of runs still going (as for folders)."""
+    going = select(Run.id).where(Run.company_id == company_id, Run.status.not_in(FINAL_STATUSES),
+                                 Run.created_at >= now - STUCK_AFTER)
+    while True:
+        ids = list(db.session.execute(select(RunPayload.id).where(
+            RunPayload.company_id == company_id, RunPayload.created_at < cutoff,
+            RunPayload.run_id.not_in(going)).limit(batch)).scalars())
+        if not ids:
+            return
+        report.payload_rows += _delete_ids(RunPayload, ids)
+        db.session.commit()
+
+
+def _purge_payloads(company_id: int, cutoff: datetime, now: datetime, report: PurgeReport, batch: int) -> None:
+    """Remove stored payloads and run folders untouched since the cutoff, except those of runs still going
+    (a stuck run older than any job may live is not going)."""
+    _purge_payload_rows(company_id, cutoff, now, report, batch)
     store = logbook.store()
     old = [(run_id, changed) for run_id, changed in store.run_folders(company_id) if changed < cutoff.timestamp()]
     if not old:
@@ -193,7 +209,7 @@ def purge(now: datetime | None = None, batch: int = BATCH) -> PurgeReport:
         keep = effective(company)
         _purge_runs(company_id, now - timedelta(days=keep.log_days), report, batch)
         _purge_tracked(company_id, now - timedelta(days=keep.tracked_days), report, batch)
-        _purge_payloads(company_id, now - timedelta(hours=keep.payload_hours), now, report)
+        _purge_payloads(company_id, now - timedelta(hours=keep.payload_hours), now, report, batch)
         db.session.remove()  # drop loaded rows between companies; memory stays flat
     log.info("retention purge: %s", report)
     return report

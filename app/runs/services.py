@@ -55,7 +55,8 @@ def start_run(flow: Flow, trigger: str = "manual", payload: str | bytes | None =
     db.session.flush()
     if payload is not None:
         body = payload if isinstance(payload, bytes) else payload.encode()
-        run.input_ref = logbook.store().put(run.company_id, run.id, f"input.{fmt}", body)
+        run.input_ref = logbook.store().put_with(db.session.connection(), run.company_id, run.id, f"input.{fmt}",
+                                                   body)
     db.session.commit()
     run_queue.admit(run, flow.concurrency_limit)
     return run
@@ -94,7 +95,7 @@ def start_inbound_run(flow: Flow, version_id: int, trigger: str, payload: str | 
                                         "created_at": utcnow(), **values}).scalar_one()
     if payload is not None:
         body = payload if isinstance(payload, bytes) else payload.encode()
-        ref = logbook.store().put(flow.company_id, run_id, f"input.{fmt}", body)
+        ref = logbook.store().put_with(conn, flow.company_id, run_id, f"input.{fmt}", body)
         conn.execute(_SET_INPUT, {"run_id": run_id, "ref": ref})
     db.session.commit()
     run = NewRun(id=run_id, **values)

@@ -6,12 +6,12 @@ import os
 import time
 from datetime import timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from app.extensions import db, get_redis
 from app.jobs import DEFAULT, queue
 from app.runs import logbook, retention, services, tracking
-from app.runs.models import Run, RunFailedPayload, RunLog, RunSettings, RunStep
+from app.runs.models import Run, RunFailedPayload, RunLog, RunPayload, RunSettings, RunStep
 from app.runs.tracking import TrackedValue
 from app.timeutil import utcnow
 from tests import factories
@@ -21,9 +21,10 @@ HX = {"HX-Request": "true"}
 
 
 def _age(run: Run, days: float) -> None:
-    """Pretend the run (rows and payload folder) is `days` old."""
+    """Pretend the run (rows, stored payloads and payload folder) is `days` old."""
     then = utcnow() - timedelta(days=days)
     run.created_at = run.started_at = run.finished_at = then
+    db.session.execute(update(RunPayload).where(RunPayload.run_id == run.id).values(created_at=then))
     db.session.commit()
     folder = logbook.store().run_folder(run.company_id, run.id)
     if folder.exists():
@@ -49,7 +50,7 @@ def test_the_purge_removes_old_runs_whole_and_old_payloads_only(ctx, worker):
 
     report = retention.purge(batch=2)
 
-    assert report.runs == 1 and report.logs > 0 and report.payload_folders >= 1
+    assert report.runs == 1 and report.logs > 0 and report.payload_folders >= 1 and report.payload_rows >= 1
     assert db.session.get(Run, ancient.id) is None
     for model in (RunLog, RunStep, RunFailedPayload, TrackedValue):
         assert db.session.query(model).filter_by(run_id=ancient.id).count() == 0, model.__name__
@@ -58,7 +59,9 @@ def test_the_purge_removes_old_runs_whole_and_old_payloads_only(ctx, worker):
     middle = db.session.get(Run, middle.id)
     assert middle is not None and db.session.query(RunLog).filter_by(run_id=middle.id).count() > 0
     assert not store.run_folder(company.id, middle.id).exists(), "payloads go after 72 hours, logs stay"
-    assert store.exists(company.id, fresh_ref)
+    assert not store.exists(company.id, middle.input_ref), "small payloads kept in the database go too"
+    assert db.session.query(RunPayload).filter_by(run_id=middle.id).count() == 0
+    assert store.exists(company.id, fresh_ref) and store.get(company.id, fresh_ref) == b'{"order": 1}'
 
 
 def test_each_company_keeps_what_it_chose_within_its_tier(ctx, worker):
@@ -90,6 +93,7 @@ def test_a_running_runs_payloads_are_never_purged(ctx, worker):
     db.session.commit()
     retention.purge()
     assert logbook.store().run_folder(company.id, run.id).exists()
+    assert logbook.store().exists(company.id, run.input_ref), "its small payloads stay too"
 
 
 def test_sustained_load_stays_bounded_by_the_retention(ctx):

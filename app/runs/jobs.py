@@ -167,6 +167,7 @@ class _StopCheck:
 def _execute(run: Run, closing) -> str:
     opening = get_redis().pipeline(transaction=False)
     logbook.publish(run.id, pipeline=opening, status="running")
+    run_queue.started(run.id, run.company_id, opening)
     opening.exists(services.stop_key(run.id))
     should_stop = _StopCheck(run.id, bool(opening.execute()[-1]))
     book = logbook.Logbook(run)

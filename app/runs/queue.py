@@ -27,8 +27,23 @@ CALLBACKS = "callbacks"
 JOB_TIMEOUT_SECONDS = 6 * 3600  # a backstop; steps have their own limits
 
 
+# A run that ends hands waiting runs over only once fewer than this many of its company's runs are left
+# waiting on the RQ queues: the workers have that company's work meanwhile, and the hand-over (a lock,
+# three statements, a commit and the jobs) is then paid once per batch of freed slots, not per run.
+HANDOVER_DEPTH = 4
+
+
 def slots_key(company_id: int) -> str:
     return f"weft:slots:{company_id}"
+
+
+def running_key(company_id: int) -> str:
+    """The company's runs a worker has started (a subset of its slots; the rest wait on the RQ queues)."""
+    return f"weft:running:{company_id}"
+
+
+def started(run_id: int, company_id: int, pipeline) -> None:
+    pipeline.sadd(running_key(company_id), run_id)
 
 
 def _lock_key(company_id: int) -> str:
@@ -160,6 +175,12 @@ def _prune(company_id: int) -> int:
         ended = [run_id for run_id in held if run_id not in active]
         if ended:
             redis.srem(slots_key(company_id), *ended)
+    going = [int(i) for i in redis.smembers(running_key(company_id))]
+    if going:
+        active = set(db.session.execute(select(Run.id).where(Run.id.in_(going), Run.status == "running")).scalars())
+        ended = [run_id for run_id in going if run_id not in active]
+        if ended:
+            redis.srem(running_key(company_id), *ended)
     return redis.scard(slots_key(company_id))
 
 
@@ -244,11 +265,18 @@ def _within_flow_limits(company_id: int, candidates: list, free: int) -> list:
 
 
 def release(run, pipeline=None) -> None:
-    """The run ended (or will never start): give back its slot and let the next one in. A caller's
+    """The run ended (or will never start): give back its slot and let the next ones in. A caller's
     Redis `pipeline` is executed here, with the slot's give-back, in one round trip."""
     pipe = get_redis().pipeline(transaction=False) if pipeline is None else pipeline
     pipe.srem(slots_key(run.company_id), run.id)
-    pipe.execute()
+    pipe.srem(running_key(run.company_id), run.id)
+    pipe.scard(slots_key(run.company_id))
+    pipe.scard(running_key(run.company_id))
+    held, going = pipe.execute()[-2:]
+    # A stale member of the running set (a crashed worker's, until the sweep prunes it) makes this
+    # count smaller, so it can only hand over sooner, never starve the company.
+    if held - going >= HANDOVER_DEPTH:
+        return
     if _sql(_WAITING, company_id=run.company_id, run_id=0).first() is not None:
         dispatch(run.company_id)
 

@@ -101,3 +101,44 @@ def test_a_flow_concurrency_limit_holds_its_runs_back_but_not_other_flows(ctx, w
     runs = [db.session.get(Run, r.id) for r in (first, second, third)]
     assert [r.status for r in runs] == ["success"] * 3
     assert runs[0].finished_at <= runs[1].started_at and runs[1].finished_at <= runs[2].started_at
+
+
+def _waiting(company) -> int:
+    db.session.expire_all()
+    return db.session.query(Run).filter(Run.company_id == company.id, Run.dispatched_at.is_(None)).count()
+
+
+def test_waiting_runs_are_handed_over_in_a_batch_once_few_are_left_on_the_queue(ctx, app):
+    from worker import build_worker
+
+    company = factories.company(tier="standard")  # ten runs at once
+    flow = _flow(company)
+    runs = [services.start_run(flow, trigger="schedule") for _ in range(14)]
+    assert _waiting(company) == 4
+    w = build_worker(app, name=f"batch-{company.id}")
+    left = 10 - run_queue.HANDOVER_DEPTH
+    w.work(burst=True, max_jobs=left, with_scheduler=False, logging_level="WARNING")
+    assert _waiting(company) == 4, "while enough of the company's runs wait on the queue, the rest stay put"
+    w.work(burst=True, max_jobs=1, with_scheduler=False, logging_level="WARNING")
+    assert _waiting(company) == 0, "then every free slot is filled at once"
+    w.work(burst=True, with_scheduler=False, logging_level="WARNING")
+    db.session.expire_all()
+    finished = sorted(db.session.query(Run).all(), key=lambda r: r.started_at)
+    assert [r.status for r in finished] == ["success"] * 14
+    assert [r.id for r in finished] == [r.id for r in runs], "still FIFO"
+    redis = get_redis()
+    assert redis.scard(run_queue.slots_key(company.id)) == 0 and redis.scard(run_queue.running_key(company.id)) == 0
+
+
+def test_a_dead_workers_run_left_in_the_running_set_is_pruned_and_never_holds_runs_back(ctx, worker):
+    company = factories.company(tier="trial")
+    flow = _flow(company)
+    first, second = services.start_run(flow, trigger="schedule"), services.start_run(flow, trigger="schedule")
+    get_redis().sadd(run_queue.running_key(company.id), 999_999)  # a run id no worker holds any more
+    worker.work()
+    db.session.expire_all()
+    assert {db.session.get(Run, first.id).status, db.session.get(Run, second.id).status} == {"success"}
+    services.start_run(flow, trigger="schedule")
+    services.start_run(flow, trigger="schedule")  # waits: the trial's one slot is taken
+    run_queue.sweep()
+    assert get_redis().smembers(run_queue.running_key(company.id)) == set()

@@ -118,11 +118,18 @@ def admit(run, concurrency_limit: int | None = None, company_allowance: int | No
         limit = allowance(run.company_id) if company_allowance is None else company_allowance
         if concurrency_limit is not None:
             held = True  # the flow's own limit is counted by dispatch(), under its lock
-        elif redis.scard(slots_key(run.company_id)) >= limit:
-            return  # no free slot: the run that frees one dispatches the next (this one, in its turn)
         else:
+            taken, going = redis.pipeline(transaction=False).scard(slots_key(run.company_id)).scard(
+                running_key(run.company_id)).execute()
+            if taken >= limit:
+                return  # no free slot: the run that frees one dispatches the next (this one, in its turn)
             # Older runs wait (they go first, by priority) or the last slot went meanwhile.
-            held = _others_waiting(run) or not _take_slot(run, limit)
+            if _others_waiting(run):
+                if taken - going >= HANDOVER_DEPTH:
+                    return  # the company's queued runs keep the workers busy; the next to end hands over
+                held = True
+            else:
+                held = not _take_slot(run, limit)
         if held:
             if run.id in _dispatch(run.company_id):
                 _note_dispatched(run)

@@ -119,12 +119,14 @@ def test_waiting_runs_are_handed_over_in_a_batch_once_few_are_left_on_the_queue(
     left = 10 - run_queue.HANDOVER_DEPTH
     w.work(burst=True, max_jobs=left, with_scheduler=False, logging_level="WARNING")
     assert _waiting(company) == 4, "while enough of the company's runs wait on the queue, the rest stay put"
+    runs.append(services.start_run(flow, trigger="schedule"))
+    assert _waiting(company) == 5, "a new run takes no free slot while older runs wait: it queues behind them"
     w.work(burst=True, max_jobs=1, with_scheduler=False, logging_level="WARNING")
     assert _waiting(company) == 0, "then every free slot is filled at once"
     w.work(burst=True, with_scheduler=False, logging_level="WARNING")
     db.session.expire_all()
     finished = sorted(db.session.query(Run).all(), key=lambda r: r.started_at)
-    assert [r.status for r in finished] == ["success"] * 14
+    assert [r.status for r in finished] == ["success"] * 15
     assert [r.id for r in finished] == [r.id for r in runs], "still FIFO"
     redis = get_redis()
     assert redis.scard(run_queue.slots_key(company.id)) == 0 and redis.scard(run_queue.running_key(company.id)) == 0

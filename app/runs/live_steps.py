@@ -31,12 +31,15 @@ def key(run_id: int) -> str:
     return f"{channel(run_id)}:steps"
 
 
-def publish(run_id: int, step) -> None:
-    """Append a finished step (a RunStep, not yet saved) and tell the run's viewers."""
-    record = {name: getattr(step, name) for name in FIELDS}
-    record["started_at"] = step.started_at.isoformat()
+def publish(run_id: int, steps: list) -> None:
+    """Append finished steps (step records, not yet saved) and tell the run's viewers."""
+    records = []
+    for step in steps:
+        record = {name: getattr(step, name) for name in FIELDS}
+        record["started_at"] = step.started_at.isoformat()
+        records.append(json.dumps(record))
     pipe = get_redis().pipeline(transaction=False)
-    pipe.rpush(key(run_id), json.dumps(record))
+    pipe.rpush(key(run_id), *records)
     pipe.expire(key(run_id), JOB_TIMEOUT_SECONDS)
     pipe.publish(channel(run_id), ANNOUNCEMENT)
     try:

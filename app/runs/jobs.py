@@ -7,7 +7,7 @@ import time
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,7 +20,7 @@ from app.flows.models import Flow, FlowVersion
 from app.insights import notifications, usage
 from app.runs import auto_retry, callbacks, failures, live_steps, logbook, retry, services, tracking
 from app.runs import queue as run_queue
-from app.runs.models import Run
+from app.runs.models import Run, RunPayload
 from app.scripts import run_services as script_services
 from app.tenancy import acting_as
 from app.timeutil import utcnow
@@ -31,10 +31,11 @@ log = logging.getLogger(__name__)
 LIVE_AFTER_SECONDS = 0.05
 
 
-def _input_bucket(run: Run) -> list[Payload]:
+def _input_bucket(run: Run, body: bytes | None) -> list[Payload]:
+    """The run's input; `body` is its stored row's, when _LOAD found one (else the file is read)."""
     if not run.input_ref:
         return []
-    body = logbook.store().get(run.company_id, run.input_ref)
+    body = bytes(body) if body is not None else logbook.store().get(run.company_id, run.input_ref)
     fmt = run.input_ref.rsplit(".", 1)[-1]
     meta = dict(run.input_meta or {})
     if fmt == "json":
@@ -125,7 +126,9 @@ class RunHooks:
 
 # Built once: building these statements per run cost more than running them.
 # The company comes along so the run's services find it in the session instead of selecting it again.
-_LOAD = (select(Run, Company).join(Company, Company.id == Run.company_id)
+# A small input payload comes along too (app.runs.payloads keeps it as a row).
+_LOAD = (select(Run, Company, RunPayload.body).join(Company, Company.id == Run.company_id)
+         .outerjoin(RunPayload, and_(RunPayload.ref == Run.input_ref, RunPayload.company_id == Run.company_id))
          .options(joinedload(Run.flow), joinedload(Run.version))  # all a run needs, one query
          .where(Run.id == bindparam("run_id")))
 _CLAIM = (update(Run.__table__).where(Run.__table__.c.id == bindparam("run_id"), Run.__table__.c.status == "queued")
@@ -136,7 +139,7 @@ def execute_run(run_id: int) -> str:
     # Loading by id alone is cross-tenant by nature: the job carries no company. Everything after
     # this line acts as the run's company.
     # `company` is held for the run's length: the session's identity map keeps only weak references.
-    run, company = db.session.execute(_LOAD, {"run_id": run_id}).first() or (None, None)
+    run, company, input_body = db.session.execute(_LOAD, {"run_id": run_id}).first() or (None, None, None)
     if run is None:
         log.warning("run %s vanished before it started", run_id)
         return "missing"
@@ -149,7 +152,7 @@ def execute_run(run_id: int) -> str:
     closing = get_redis().pipeline(transaction=False)
     try:
         with acting_as(run.company_id):
-            return _execute(run, closing)
+            return _execute(run, closing, input_body)
     finally:
         if run.trigger == "callback":
             callbacks.fail(run.id, run.error or f"The run ended ({run.status}) before reaching a callback shape.")
@@ -184,7 +187,7 @@ class _StopCheck:
         return self.known
 
 
-def _execute(run: Run, closing) -> str:
+def _execute(run: Run, closing, input_body: bytes | None) -> str:
     opening = get_redis().pipeline(transaction=False)
     logbook.publish(run.id, pipeline=opening, status="running")
     run_queue.started(run.id, run.company_id, opening)
@@ -210,7 +213,7 @@ def _execute(run: Run, closing) -> str:
     env.connectors.scripts = env.scripts  # connector pre/post-request and pagination scripts
     try:
         start_at = run.retry_from_step  # a retry from a failed step starts there, with that step's input
-        bucket = retry.input_bucket(run) if start_at else _input_bucket(run)
+        bucket = retry.input_bucket(run) if start_at else _input_bucket(run, input_body)
         result = Engine(env).run(version.definition or {}, bucket, start_at=start_at)
     except Exception as exc:  # never leave a run "running" because of our own bug
         log.exception("run %s crashed", run.id)

@@ -10,16 +10,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
-
-from bench.stack import LocalApi, Stack, http_connector, percentile  # noqa: E402
+from bench.stack import LocalApi, Stack, build_post, connect, http_connector, percentile, post_concurrently  # noqa: E402
 
 MAP_RULES = [{"source": "id", "target": "order_id"}, {"source": "sku", "target": "line.sku"},
              {"source": "qty", "target": "line.quantity", "transforms": [{"fn": "cast_to_number", "params": {}}]},
@@ -64,9 +62,11 @@ def _runs(stack: Stack, flow_name: str):
     from app.flows.models import Flow
     from app.runs.models import Run
 
+    # Only the columns the figures use, as rows: loading thousands of whole runs was the bench's own CPU.
+    columns = (Run.id, Run.status, Run.error, Run.operations, Run.created_at, Run.started_at, Run.finished_at)
     with stack.app.app_context():
-        flow = db.session.execute(db.select(Flow).where(Flow.name == flow_name)).scalar_one()
-        return db.session.execute(db.select(Run).where(Run.flow_id == flow.id)).scalars().all()
+        flow_id = db.session.execute(db.select(Flow.id).where(Flow.name == flow_name)).scalar_one()
+        return db.session.execute(db.select(*columns).where(Run.flow_id == flow_id)).all()
 
 
 def _wait_finished(stack: Stack, flow_name: str, count: int, timeout: float = 600) -> list:
@@ -76,28 +76,42 @@ def _wait_finished(stack: Stack, flow_name: str, count: int, timeout: float = 60
     from app.flows.models import Flow
     from app.runs.models import Run
 
-    # Counted, not loaded: loading thousands of runs ten times a second took a core from the workers.
+    # Counted, not loaded: loading thousands of runs ten times a second took a core from the workers. And
+    # counted on one Core connection: a session's execute and commit cost twice the query itself.
     with stack.app.app_context():
         flow_id = db.session.execute(db.select(Flow.id).where(Flow.name == flow_name)).scalar_one()
         finished = db.select(func.count(Run.id)).where(Run.flow_id == flow_id, Run.finished_at.is_not(None))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            done = db.session.execute(finished).scalar_one()
-            db.session.commit()
-            if done >= count:
-                return _runs(stack, flow_name)
-            time.sleep(0.1)
-    raise RuntimeError(f"{flow_name}: runs did not finish in {timeout} s")
+        with db.engine.connect() as connection:
+            done = _poll_count(connection, finished, count, timeout)
+    if not done:
+        raise RuntimeError(f"{flow_name}: runs did not finish in {timeout} s")
+    return _runs(stack, flow_name)
+
+
+def _poll_count(connection, statement, count: int, timeout: float) -> bool:
+    """Whether the statement's count reached `count` within the timeout, read every 0.1 s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = connection.execute(statement).scalar_one()
+        connection.rollback()  # ends the read, so the next one sees the runs finished since
+        if done >= count:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _json(obj) -> bytes:
+    """A request body encoded as httpx's json= did, so the server under test parses the same bytes."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def part_webhooks(stack: Stack, base: str, ids: dict, n: int, api: LocalApi) -> None:
     hook_id, signature = ids["webhook"]
     url = f"{base}/api/v1/webhooks/{ids['company_id']}/{hook_id}?signature={signature}"
-    body = {"id": 1, "sku": "RED-1", "qty": "3", "name": "Lamp", "country": "GB"}
+    body = _json({"id": 1, "sku": "RED-1", "qty": "3", "name": "Lamp", "country": "GB"})
     cpu_before, own_before = stack.cpu(), time.process_time()
     started = time.perf_counter()
-    with httpx.Client(timeout=30) as client, ThreadPoolExecutor(8) as pool:
-        statuses = list(pool.map(lambda _: client.post(url, json=body).status_code, range(n)))
+    statuses = post_concurrently(url, body, n, concurrency=8)
     accepted = time.perf_counter() - started
     runs = _wait_finished(stack, "Webhook to sink", n)
     elapsed = time.perf_counter() - started
@@ -120,13 +134,18 @@ def part_webhooks(stack: Stack, base: str, ids: dict, n: int, api: LocalApi) -> 
 def part_callbacks(base: str, ids: dict, n: int) -> None:
     callback_id, signature = ids["callback"]
     url = f"{base}/api/v1/callbacks/{ids['company_id']}/{callback_id}?signature={signature}"
+    requests = [build_post(url, _json({"id": i, "sku": "RED-1", "qty": "1", "name": "Lamp", "country": "GB"}))
+                for i in range(n)]
     times, failures = [], 0
-    with httpx.Client(timeout=30) as client:
-        for i in range(n):
+    connection = connect(url)
+    try:
+        for request in requests:
             started = time.perf_counter()
-            response = client.post(url, json={"id": i, "sku": "RED-1", "qty": "1", "name": "Lamp", "country": "GB"})
+            status = connection.post(request)
             times.append((time.perf_counter() - started) * 1000)
-            failures += response.status_code != 200
+            failures += status != 200
+    finally:
+        connection.close()
     print(f"(4) callback round trip, {n} sequential requests ({failures} not 200): "
           f"p50 {percentile(times, 0.5):.1f} ms, p95 {percentile(times, 0.95):.1f} ms")
 

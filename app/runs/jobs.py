@@ -233,11 +233,12 @@ def _execute(run: Run, closing, input_body: bytes | None) -> str:
     level = {"success": "info", "partial": "warning", "stopped": "warning"}.get(result.status, "error")
     book(level, f"Run finished: {result.status}" + (f" — {result.error}" if result.error else "."))
     retry_in = auto_retry.plan(run, book) if result.status == "failure" else None
-    book.flush(closing)  # every row is in before viewers hear the final status
     usage.add(run.company_id, run.flow_id, runs=1, data_bytes=result.data_out, pipeline=closing)
     for source, operations in hooks.by_source.items():
         usage.add(run.company_id, run.flow_id, operations=operations, source=source, pipeline=closing)
-    services.finish(run, result.status, error=result.error, steps=hooks.steps, operations=result.operations,
+    # Its last log rows commit with the final status, so viewers who hear the status find every row.
+    services.finish(run, result.status, error=result.error, steps=hooks.steps, book=book,
+                    operations=result.operations,
                     data_out=result.data_out, payload_count=result.payload_count, cpu_ms=hooks.cpu_ms,
                     pipeline=closing)
     if retry_in is not None:

@@ -86,6 +86,20 @@ class LogWriter:
             error, self.error = self.error, None
             raise RuntimeError(f"run log rows could not be written: {error}") from error
 
+    def write_into(self, conn, pipeline) -> None:
+        """Insert every submitted row on the caller's connection, in its transaction (the run's final
+        status commits them: one commit fewer per run), announced on `pipeline`; re-raise a failure of
+        the writer. One run at a time per worker process, so the rows pending are all this run's."""
+        with self.lock:
+            rows, self.rows = list(self.rows), deque()
+            if rows:
+                _insert(conn, rows)
+                for run_id in {row["run_id"] for row in rows}:
+                    pipeline.publish(channel(run_id), '{"log": 1}')
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise RuntimeError(f"run log rows could not be written: {error}") from error
+
     def _loop(self) -> None:
         while True:
             if not self.rows:
@@ -120,15 +134,20 @@ class LogWriter:
                         # Log lines need not wait for the disk: a crash can lose the last few
                         # milliseconds of lines, never corrupt them; run statuses stay durable.
                         conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-                    bodies = [row.pop(INLINE_KEY) for row in batch if INLINE_KEY in row]
-                    if bodies:
-                        conn.execute(payloads.INSERT_ROWS, bodies)
-                    conn.execute(insert(RunLog.__table__), batch)
+                    _insert(conn, batch)
                 for run_id in {row["run_id"] for row in batch}:
                     (pipeline or self.redis).publish(channel(run_id), '{"log": 1}')
             except Exception as exc:
                 log.exception("writing %d run log rows failed", len(batch))
                 self.error = exc
+
+
+def _insert(conn, rows: list[dict]) -> None:
+    """Log rows and the small payload bodies they carry (app.runs.payloads.inline_row)."""
+    bodies = [row.pop(INLINE_KEY) for row in rows if INLINE_KEY in row]
+    if bodies:
+        conn.execute(payloads.INSERT_ROWS, bodies)
+    conn.execute(insert(RunLog.__table__), rows)
 
 
 class Logbook:
@@ -175,3 +194,6 @@ class Logbook:
 
     def flush(self, pipeline=None) -> None:
         self.writer.flush(pipeline)
+
+    def write_into(self, conn, pipeline) -> None:
+        self.writer.write_into(conn, pipeline)

@@ -85,7 +85,8 @@ def start_inbound_run(flow: Flow, version_id: int, trigger: str, payload: str | 
                       queue: str | None = None, company_allowance: int | None = None) -> NewRun:
     """start_run for the inbound hot path (webhooks, callbacks): one INSERT … RETURNING and one
     UPDATE in one transaction, no ORM unit of work; the caller has checked the version, the size
-    and the company. Like start_run, the payload is stored and committed before this returns."""
+    and the company. Like start_run, the payload is stored and committed before this returns. `flow` may be
+    anything with a Flow's id, company_id, priority and concurrency_limit (inbound passes what it read)."""
     callback = queue == run_queue.CALLBACKS
     values = {"company_id": flow.company_id, "flow_id": flow.id, "priority": 1 if callback else
               PRIORITIES.get(flow.priority, 3), "queue": "callbacks" if callback else "runs",
@@ -148,12 +149,15 @@ def _finish_statement(names: tuple) -> object:
 
 
 def finish(run: Run, status: str, *, error: str | None = None, steps: list | None = None, pipeline=None,
-           **totals) -> None:
-    """Store the final status (with `totals`: operations, data_out, payload_count, cpu_ms) and the
-    run's step records in one commit, then tell viewers (with a Redis `pipeline`, when the caller
-    executes it). Core statements, no unit of work: this is once per run on the worker's hot path."""
+           book=None, **totals) -> None:
+    """Store the final status (with `totals`: operations, data_out, payload_count, cpu_ms), the
+    run's step records and its logbook's last rows (`book`, with `pipeline`) in one commit, then tell
+    viewers (with a Redis `pipeline`, when the caller executes it). Core statements, no unit of work:
+    this is once per run on the worker's hot path."""
     values = {"status": status, "error": error, "finished_at": utcnow(), **totals}
     conn = db.session.connection()
+    if book is not None:
+        book.write_into(conn, pipeline)
     if steps:
         conn.execute(insert(RunStep.__table__), [_step_row(step) for step in steps])
     conn.execute(_finish_statement(tuple(values)), {"run_id": run.id, **{f"new_{k}": v for k, v in values.items()}})

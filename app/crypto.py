@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
+from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -35,6 +36,19 @@ def decrypt(token: str, secret_key: str | None = None) -> str:
         return _fernet(secret_key).decrypt(token.encode()).decode()
     except InvalidToken as exc:
         raise VaultError("stored secret cannot be decrypted: was WEFT_SECRET_KEY changed?") from exc
+
+
+@lru_cache(maxsize=4096)
+def _decrypt_remembered(token: str, secret_key: str) -> str:
+    return decrypt(token, secret_key)
+
+
+def decrypt_remembered(token: str) -> str:
+    """decrypt(), remembered in this process for up to 4096 tokens: for a secret checked on every request
+    (webhook and callback signatures), where Fernet would cost more than the rest of the lookup. Safe to
+    remember because a token never changes meaning: a new secret is a new token. A token that cannot be
+    decrypted is not remembered (it raises every time)."""
+    return _decrypt_remembered(token, current_app.config["SECRET_KEY"])
 
 
 def encrypt_json(value: Any, secret_key: str | None = None) -> str:

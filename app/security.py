@@ -27,12 +27,27 @@ CSP = (
 )
 
 
+# Added to every response unless the view set the header itself.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Content-Security-Policy", CSP),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+_SECURITY_NAMES = frozenset(name.lower() for name, _ in SECURITY_HEADERS)
+
+
+def add_security_headers(headers) -> None:
+    """setdefault() for each of SECURITY_HEADERS, with one pass over the headers instead of two per name
+    (werkzeug's Headers searches its list for every lookup, and this runs for every response)."""
+    already = {name.lower() for name, _ in headers} & _SECURITY_NAMES
+    headers.extend([item for item in SECURITY_HEADERS if item[0].lower() not in already] if already
+                   else SECURITY_HEADERS)
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        add_security_headers(response.headers)
         return response

@@ -9,7 +9,7 @@ import contextvars
 from contextlib import contextmanager
 from functools import wraps
 
-from flask import abort, g, has_request_context
+from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import ForeignKey, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -98,9 +98,18 @@ def resolve_acting_company():
     from app.companies import switching
 
     g.company = None
+    if _cookieless_inbound_call():
+        return None
     if not current_user.is_authenticated:
         return None
     return switching.resolve(current_user)
+
+
+def _cookieless_inbound_call() -> bool:
+    """A webhook or callback call that carries no cookie, as machines send them: nobody is signed in
+    (people sign in only through the session or remember-me cookie), so loading the anonymous user would
+    be wasted work on the inbound hot path."""
+    return request.blueprint == "api" and not request.cookies
 
 
 def scoped(model):

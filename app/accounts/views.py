@@ -42,11 +42,11 @@ def account_helpers():
 @bp.before_app_request
 def require_two_factor_setup():
     """A company that requires 2FA sends its users without it to the setup page first."""
+    if request.path.startswith("/api/"):
+        return None  # checked first: no /api/ call is sent to the setup page, so none need load the user
     if not current_user.is_authenticated or current_user.two_factor_enabled:
         return None
     if not current_user.company.require_2fa or request.endpoint in SETUP_ENDPOINTS or request.endpoint is None:
-        return None
-    if request.path.startswith("/api/"):
         return None
     return htmx.redirect(url_for("accounts.two_factor"))
 

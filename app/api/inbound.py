@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, load_only
 
 from app.api import ratelimit
-from app.api.models import CONTENT_TYPES, CallbackTrigger, WebhookTrigger
+from app.api.models import CONTENT_TYPES, CallbackTrigger, WebhookTrigger, signature_matches
 from app.api.services import count_operation
 from app.companies.models import Company
-from app.companies.tiers import tier_of
+from app.companies.tiers import Tier, tier_of
 from app.extensions import db
 from app.flows import formats
 from app.flows.models import Flow, FlowVersion
@@ -127,36 +126,73 @@ def read_payload(inbound: Inbound) -> tuple[str | None, str]:
     return None, "json"
 
 
-# Statements of the hot path are built once (building and keying them cost more than running them).
-# Cross-tenant by nature: the caller is not signed in. The URL names the company and the row, and
-# the signature is the credential, so these lookups cannot go through tenancy.scoped().
-_FIND = {model: select(model).options(joinedload(model.flow))  # the flow is needed next
-         .where(model.company_id == bindparam("company_id"), model.id == bindparam("ident"))
-         for model in (WebhookTrigger, CallbackTrigger)}
-_DEPLOYED = (select(FlowVersion).options(load_only(FlowVersion.id, FlowVersion.number))
-             .where(FlowVersion.flow_id == bindparam("flow_id"), FlowVersion.status == "deployed").limit(1))
-_TIER = select(Company.tier, Company.allowance_overrides, Company.bolt_ons).where(Company.id == bindparam("company_id"))
+@dataclass(frozen=True)
+class FlowFacts:
+    """What the inbound path reads of a trigger's flow; start_inbound_run takes it in place of a Flow."""
+
+    id: int
+    company_id: int
+    name: str
+    enabled: bool
+    priority: str
+    concurrency_limit: int | None
 
 
-def _tier(company_id: int):
-    return tier_of(db.session.execute(_TIER, {"company_id": company_id}).one())
+@dataclass(frozen=True)
+class Trigger:
+    """A webhook or callback row as the inbound path needs it, with its flow, the id of the flow's
+    deployed version (None: none is deployed) and the company's effective tier."""
+
+    id: int
+    company_id: int
+    flow_id: int
+    response_format: str
+    flow: FlowFacts
+    version_id: int | None
+    tier: Tier
+    response_status: int = 200  # webhooks only
+    response_body: str | None = None  # webhooks only
+    enabled: bool = True  # webhooks only
+    timeout_seconds: int = 30  # callbacks only
 
 
-def _find(model, company_id: int, ident: int, signature: str | None):
-    row = db.session.execute(_FIND[model], {"company_id": company_id, "ident": ident}).scalar_one_or_none()
-    if row is None or not row.signature_matches(signature):
+def _lookup(model, *own_columns: str):
+    """One Core statement reading the trigger, its flow, its flow's deployed version and its company's tier
+    columns: one round trip and no ORM, built once (building and keying statements costs more than running
+    them). Cross-tenant by nature: the caller is not signed in. The URL names the company and the row, and
+    the signature is the credential, so it cannot go through tenancy.scoped()."""
+    hook, flow, version, company = (model.__table__, Flow.__table__, FlowVersion.__table__, Company.__table__)
+    deployed = (select(version.c.id).where(version.c.flow_id == hook.c.flow_id, version.c.status == "deployed")
+                .limit(1).scalar_subquery())
+    return (select(hook.c.id, hook.c.company_id, hook.c.flow_id, hook.c.signature_enc,
+                   *(hook.c[name] for name in own_columns),
+                   flow.c.company_id.label("flow_company_id"), flow.c.name.label("flow_name"),
+                   flow.c.enabled.label("flow_enabled"), flow.c.priority.label("flow_priority"),
+                   flow.c.concurrency_limit.label("flow_concurrency_limit"), deployed.label("version_id"),
+                   company.c.tier, company.c.allowance_overrides, company.c.bolt_ons)
+            .join_from(hook, flow, flow.c.id == hook.c.flow_id)
+            .join(company, company.c.id == hook.c.company_id)
+            .where(hook.c.company_id == bindparam("company_id"), hook.c.id == bindparam("ident")))
+
+
+_OWN_COLUMNS = {WebhookTrigger: ("response_format", "response_status", "response_body", "enabled"),
+                CallbackTrigger: ("response_format", "timeout_seconds")}
+_FIND = {model: _lookup(model, *columns) for model, columns in _OWN_COLUMNS.items()}
+
+
+def _find(model, company_id: int, ident: int, signature: str | None) -> Trigger | None:
+    row = db.session.connection().execute(_FIND[model], {"company_id": company_id, "ident": ident}).first()
+    if row is None or not signature_matches(row.signature_enc, signature):
         return None
-    return row
+    flow = FlowFacts(row.flow_id, row.flow_company_id, row.flow_name, row.flow_enabled, row.flow_priority,
+                     row.flow_concurrency_limit)
+    own = {name: getattr(row, name) for name in _OWN_COLUMNS[model]}
+    return Trigger(id=row.id, company_id=row.company_id, flow_id=row.flow_id, flow=flow, version_id=row.version_id,
+                   tier=tier_of(row), **own)
 
 
-def _deployed_version(flow_id: int) -> FlowVersion | None:
-    # One small query instead of loading every version of the flow through flow.versions; the run
-    # needs only its id (the worker reads the definition), so the definition is not parsed here.
-    return db.session.execute(_DEPLOYED, {"flow_id": flow_id}).scalars().first()
-
-
-def _not_runnable(flow: Flow, version: FlowVersion | None, what: str) -> str | None:
-    if version is None:
+def _not_runnable(flow: FlowFacts, version_id: int | None, what: str) -> str | None:
+    if version_id is None:
         return f"The flow '{flow.name}' has no deployed version; deploy it to accept {what} calls."
     if not flow.enabled:
         return f"The flow '{flow.name}' is disabled; enable it to accept {what} calls."
@@ -180,21 +216,19 @@ def _api_rate_limited(decision: ratelimit.Decision) -> Answer:
 
 @dataclass
 class Accepted:
-    version: FlowVersion
     payload: str | None
     fmt: str
 
 
-def _accept(kind: str, hook, inbound: Inbound, limit: int, allowance: int, api_limit: int) -> Answer | Accepted:
+def _accept(kind: str, hook: Trigger, inbound: Inbound, limit: int, allowance: int) -> Answer | Accepted:
     """The checks webhooks and callbacks share, in order: flow runnable (409), size (413), rate (429: the
     company's API requests, then this kind's), payload (400). Returns the error answer, or what the run needs."""
-    version = _deployed_version(hook.flow_id)
-    problem = _not_runnable(hook.flow, version, kind)
+    problem = _not_runnable(hook.flow, hook.version_id, kind)
     if problem:
         return _error(409, problem)
     if inbound.content_length is not None and inbound.content_length > MAX_BODY_BYTES:
         return _too_large()
-    decisions = ratelimit.hit_many(hook.company_id, {"api": api_limit, f"{kind}s": limit})
+    decisions = ratelimit.hit_many(hook.company_id, {"api": hook.tier.api_requests_per_minute, f"{kind}s": limit})
     if not decisions["api"].allowed:
         return _api_rate_limited(decisions["api"])
     if not decisions[f"{kind}s"].allowed:
@@ -205,7 +239,7 @@ def _accept(kind: str, hook, inbound: Inbound, limit: int, allowance: int, api_l
         return _too_large()
     except BadPayload as exc:
         return _error(400, str(exc))
-    return Accepted(version, payload, fmt)
+    return Accepted(payload, fmt)
 
 
 def receive_webhook(company_id: int, webhook_id: int, signature: str | None, inbound: Inbound) -> Answer:
@@ -214,21 +248,20 @@ def receive_webhook(company_id: int, webhook_id: int, signature: str | None, inb
         return _error(404, "No webhook matches this URL and signature.")
     if not hook.enabled:
         return _error(409, "This webhook is disabled; enable it on the flow's trigger panel.")
-    tier = _tier(company_id)
-    allowance = tier.webhooks_per_minute
-    accepted = _accept("webhook", hook, inbound, allowance, allowance, tier.api_requests_per_minute)
+    allowance = hook.tier.webhooks_per_minute
+    accepted = _accept("webhook", hook, inbound, allowance, allowance)
     if isinstance(accepted, Answer):
         return accepted
     try:
-        run = run_services.start_inbound_run(hook.flow, accepted.version.id, "webhook", accepted.payload,
-                                             accepted.fmt, company_allowance=tier.concurrency)
+        run = run_services.start_inbound_run(hook.flow, hook.version_id, "webhook", accepted.payload,
+                                             accepted.fmt, company_allowance=hook.tier.concurrency)
     except run_services.RunError as exc:
         return _error(422, str(exc))
     count_operation(hook.company_id, hook.flow_id, "webhook")
     return webhook_answer(hook, run.id)
 
 
-def webhook_answer(hook: WebhookTrigger, run_id: int) -> Answer:
+def webhook_answer(hook: Trigger, run_id: int) -> Answer:
     """The default answer, or the webhook's customised status, body and format."""
     fmt, status = hook.response_format, hook.response_status
     if status == 204:
@@ -249,15 +282,13 @@ def receive_callback(company_id: int, callback_id: int, signature: str | None, i
     hook = _find(CallbackTrigger, company_id, callback_id, signature)
     if hook is None:
         return _error(404, "No callback matches this URL and signature.")
-    tier = _tier(company_id)
-    allowance = tier.callbacks_per_minute
-    accepted = _accept("callback", hook, inbound, allowance + CALLBACK_HARD_MARGIN, allowance,
-                       tier.api_requests_per_minute)
+    allowance = hook.tier.callbacks_per_minute
+    accepted = _accept("callback", hook, inbound, allowance + CALLBACK_HARD_MARGIN, allowance)
     if isinstance(accepted, Answer):
         return accepted
     timeout = hook.timeout_seconds
     try:
-        run = run_services.start_inbound_run(hook.flow, accepted.version.id, "callback", accepted.payload,
+        run = run_services.start_inbound_run(hook.flow, hook.version_id, "callback", accepted.payload,
                                              accepted.fmt, queue="callbacks")
     except run_services.RunError as exc:
         return _error(422, str(exc))

@@ -27,8 +27,15 @@ def new_signature() -> str:
     return secrets.token_urlsafe(SIGNATURE_BYTES)
 
 
+def signature_matches(signature_enc: str, candidate: str | None) -> bool:
+    """Does `candidate` match the signature stored encrypted as `signature_enc`? In constant time. The
+    decrypted signature is remembered per process (crypto.decrypt_remembered): it is checked on every
+    inbound call, and a new signature is a new ciphertext."""
+    return bool(candidate) and crypto.same(crypto.decrypt_remembered(signature_enc), candidate)
+
+
 class _Signed:
-    """A secret signature, encrypted at rest (signature_enc) and checked in constant time."""
+    """A secret signature, encrypted at rest (signature_enc); signature_matches() checks a candidate."""
 
     @property
     def signature(self) -> str:
@@ -37,9 +44,6 @@ class _Signed:
     @signature.setter
     def signature(self, value: str) -> None:
         self.signature_enc = crypto.encrypt(value)
-
-    def signature_matches(self, candidate: str | None) -> bool:
-        return bool(candidate) and crypto.same(self.signature, candidate)
 
 
 class WebhookTrigger(_Signed, TenantMixin, db.Model):

@@ -5,7 +5,7 @@ blueprint is CSRF-exempt. Every answer is JSON unless a trigger is set to answer
 """
 from __future__ import annotations
 
-from flask import Blueprint, make_response, request
+from flask import Blueprint, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api import inbound
@@ -39,10 +39,11 @@ def _inbound() -> inbound.Inbound:
 
 
 def _respond(answer: inbound.Answer):
-    response = make_response(answer.body, answer.status)
-    response.headers["Content-Type"] = answer.content_type
-    response.headers["Cache-Control"] = "no-store"
-    response.headers.update(answer.headers)
+    # Built directly rather than through make_response(): it would set a Content-Type only to replace it.
+    response = current_app.response_class(answer.body, answer.status, content_type=answer.content_type)
+    response.headers.add("Cache-Control", "no-store")
+    if answer.headers:
+        response.headers.update(answer.headers)
     return response
 
 

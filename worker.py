@@ -20,6 +20,8 @@ import time
 import traceback
 
 from rq import SimpleWorker
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
@@ -29,11 +31,29 @@ from app import create_app
 from app.extensions import get_redis
 from app.jobs import QUEUES
 from app.runs import recovery
+from app.runs.queue import FAILURE_TTL_SECONDS, JOB_TIMEOUT_SECONDS
 
 log = logging.getLogger("weft.worker")
 RUN_JOB_PREFIX = "run-"
 HEARTBEAT_SECONDS = 5
 SUSPENSION_CHECK_SECONDS = 1.0
+
+
+def is_run_job(job_id: str) -> bool:
+    return job_id.startswith(RUN_JOB_PREFIX) and job_id[len(RUN_JOB_PREFIX):].isdigit()
+
+
+class LeanJob(Job):
+    """A dequeued run job is not read back from its hash: its id names the run, which the database
+    holds, and the lean run path needs nothing else (one round trip and a parse saved per run)."""
+
+    @classmethod
+    def fetch(cls, id: str, connection=None, serializer=None) -> Job:
+        if not is_run_job(id):
+            return super().fetch(id, connection=connection, serializer=serializer)
+        job = cls(id, connection=connection, serializer=serializer)
+        job.timeout, job.failure_ttl = JOB_TIMEOUT_SECONDS, FAILURE_TTL_SECONDS
+        return job
 
 
 class AppWorker(SimpleWorker):
@@ -62,7 +82,7 @@ class AppWorker(SimpleWorker):
         super().set_state(state, pipeline)
 
     def execute_job(self, job, queue):
-        if job.id.startswith(RUN_JOB_PREFIX) and job.id[len(RUN_JOB_PREFIX):].isdigit():
+        if is_run_job(job.id):
             return self._execute_run(job, queue)
         with self.flask_app.app_context():
             return super().execute_job(job, queue)
@@ -96,15 +116,21 @@ class AppWorker(SimpleWorker):
             pipe.delete(job.key)  # result_ttl=0: nothing to keep
         else:
             self.increment_failed_job_count(pipeline=pipe)
-            FailedJobRegistry(queue.name, connection=self.connection, serializer=self.serializer).add(
-                job, ttl=job.failure_ttl, exc_string=failed, pipeline=pipe)
+            try:  # the registry saves the job back, so it needs the whole job, read from its hash
+                whole = Job.fetch(job.id, connection=self.connection, serializer=self.serializer)
+            except NoSuchJobError:
+                whole = None
+            if whole is not None:
+                FailedJobRegistry(queue.name, connection=self.connection, serializer=self.serializer).add(
+                    whole, ttl=job.failure_ttl, exc_string=failed, pipeline=pipe)
         pipe.execute()
 
 
 def build_worker(app, queues=QUEUES, name: str | None = None) -> AppWorker:
     importlib.import_module("app.runs.jobs")  # load job modules once, before the first job
 
-    worker = AppWorker(list(queues), connection=get_redis(app), serializer=JSONSerializer, name=name)
+    worker = AppWorker(list(queues), connection=get_redis(app), serializer=JSONSerializer, name=name,
+                       job_class=LeanJob)
     worker.flask_app = app
     return worker
 

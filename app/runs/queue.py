@@ -25,6 +25,7 @@ from app.timeutil import utcnow
 PRIORITY_QUEUES = {1: "runs-highest", 2: "runs-high", 3: "runs-medium", 4: "runs-low", 5: "runs-lowest"}
 CALLBACKS = "callbacks"
 JOB_TIMEOUT_SECONDS = 6 * 3600  # a backstop; steps have their own limits
+FAILURE_TTL_SECONDS = 7 * 86_400
 
 
 # A run that ends hands waiting runs over only once fewer than this many of its company's runs are left
@@ -58,7 +59,8 @@ def enqueue(run, pipeline=None) -> None:
     """Put the run's job on its RQ queue (`run` is a Run or anything with id, queue and priority); with
     a Redis pipeline, only once the caller executes it."""
     jobs.enqueue(queue_name(run), "app.runs.jobs.execute_run", run.id, job_id=f"run-{run.id}",
-                 job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0, failure_ttl=7 * 86_400, pipeline=pipeline)
+                 job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0, failure_ttl=FAILURE_TTL_SECONDS,
+                 pipeline=pipeline)
 
 
 def is_waiting_on_queue(run) -> bool:

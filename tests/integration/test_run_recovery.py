@@ -100,3 +100,24 @@ def test_a_handed_run_still_on_its_queue_is_left_alone(ctx):
     run_queue.sweep()
     queue = jobs.queue(run_queue.queue_name(run))
     assert queue.job_ids.count(f"run-{run.id}") == 1, "not enqueued twice"
+
+
+def test_a_run_job_that_crashes_the_worker_path_is_kept_whole_in_rqs_failed_registry(ctx, worker, monkeypatch):
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry
+    from rq.serializers import JSONSerializer
+
+    import app.runs.jobs
+
+    def broken(run_id):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(app.runs.jobs, "execute_run", broken)
+    run = services.start_run(factories.flow(factories.company()), trigger="manual")
+    worker.work()
+    queue_name = run_queue.queue_name(run)
+    failed = FailedJobRegistry(queue_name, connection=get_redis(), serializer=JSONSerializer)
+    assert f"run-{run.id}" in failed.get_job_ids()
+    job = Job.fetch(f"run-{run.id}", connection=get_redis(), serializer=JSONSerializer)
+    assert job.func_name == "app.runs.jobs.execute_run" and job.args == [run.id], "the job's data survived"
+    assert get_redis().hget(recovery.HELD_KEY, str(run.id)) == b"-", "left for the sweep to fail"

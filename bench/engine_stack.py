@@ -2,10 +2,12 @@
 
 (1b) records/s from a local paginated HTTP source through flow control (batches of 500) to a local
      HTTP sink, in one run;
-(3)  webhook -> map -> send with 2 workers: finished runs/s and enqueue-to-finish latency;
+(3)  webhook -> map -> send with 2 workers: a burst (the most finished runs/s), then an open-loop load at a
+     fixed rate (finished runs/s and the received-to-finished latency a sender sees when Weft keeps up);
 (4)  callback round trip (request -> run up to the callback shape -> answer), p50/p95.
 
-    .venv/bin/python bench/engine_stack.py [--webhooks 600] [--callbacks 200] [--records 100000]
+    .venv/bin/python bench/engine_stack.py [--webhooks 3000] [--in-flight 4] [--rate 300] [--paced-seconds 10]
+                                           [--callbacks 200] [--records 100000]
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.stack import LocalApi, Stack, build_post, connect, http_connector, percentile, post_concurrently  # noqa: E402
+from bench.stack import LocalApi, Stack, build_post, connect, http_connector, percentile, post_concurrently, post_paced  # noqa: E402
 
 MAP_RULES = [{"source": "id", "target": "order_id"}, {"source": "sku", "target": "line.sku"},
              {"source": "qty", "target": "line.quantity", "transforms": [{"fn": "cast_to_number", "params": {}}]},
@@ -105,24 +107,36 @@ def _json(obj) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
-def part_webhooks(stack: Stack, base: str, ids: dict, n: int, api: LocalApi) -> None:
+def part_webhooks(stack: Stack, base: str, ids: dict, n: int, api: LocalApi, in_flight: int,
+                  rate: float | None = None) -> None:
+    """A burst (`n` webhooks, `in_flight` at a time, as fast as they are answered: the most runs the stack
+    finishes per second) or, with `rate`, an open-loop load of `n` webhooks offered at `rate` per second
+    (the latency a sender sees when the stack keeps up)."""
     hook_id, signature = ids["webhook"]
     url = f"{base}/api/v1/webhooks/{ids['company_id']}/{hook_id}?signature={signature}"
     body = _json({"id": 1, "sku": "RED-1", "qty": "3", "name": "Lamp", "country": "GB"})
+    earlier = {row.id for row in _runs(stack, "Webhook to sink")}
     cpu_before, own_before = stack.cpu(), time.process_time()
+    received_before = api.received_records
     started = time.perf_counter()
-    statuses = post_concurrently(url, body, n, concurrency=8)
+    if rate is None:
+        statuses = post_concurrently(url, body, n, concurrency=in_flight)
+        how = f"{n} webhooks, {in_flight} in flight"
+    else:
+        statuses = post_paced(url, body, n, rate)
+        how = f"{n} webhooks offered at {rate:g}/s"
     accepted = time.perf_counter() - started
-    runs = _wait_finished(stack, "Webhook to sink", n)
+    runs = [row for row in _wait_finished(stack, "Webhook to sink", len(earlier) + n) if row.id not in earlier]
     elapsed = time.perf_counter() - started
     cpu_after, own = stack.cpu(), time.process_time() - own_before
     # PostgreSQL backends come and go (a process's CPU counts only while both readings see it).
     per_run = {role: max(0.0, cpu_after[role] - cpu_before.get(role, 0.0)) * 1000 / n for role in cpu_after}
     latencies = [(r.finished_at - r.created_at).total_seconds() * 1000 for r in runs]
     ok = sum(1 for r in runs if r.status == "success")
-    print(f"(3) webhook -> map -> send, 2 workers: {n} webhooks ({statuses.count(200)} answered 200) accepted at "
-          f"{n / accepted:,.0f}/s; {n / elapsed:,.1f} finished runs/s ({ok} success, sink got {api.received_records});"
-          f" latency p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms")
+    print(f"(3) webhook -> map -> send, 2 workers, {how}: {statuses.count(200)} answered 200, accepted at "
+          f"{n / accepted:,.0f}/s; {n / elapsed:,.1f} finished runs/s ({ok} success, sink got "
+          f"{api.received_records - received_before}); latency (received to finished) p50 "
+          f"{percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms")
     total = sum(per_run.values()) + own * 1000 / n
     database = f", PostgreSQL {per_run['postgres']:.2f} ms" if "postgres" in per_run else ""
     print(f"    CPU per run: web {per_run['web']:.2f} ms, workers {per_run['workers']:.2f} ms, Redis "
@@ -171,7 +185,10 @@ def part_bulk(stack: Stack, ids: dict, api: LocalApi, records: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--webhooks", type=int, default=600)
+    parser.add_argument("--webhooks", type=int, default=3000, help="webhooks in the burst")
+    parser.add_argument("--in-flight", type=int, default=4, help="webhooks in flight at once in the burst")
+    parser.add_argument("--rate", type=float, default=300, help="webhooks per second offered in the paced part")
+    parser.add_argument("--paced-seconds", type=float, default=10, help="how long the paced part offers them")
     parser.add_argument("--callbacks", type=int, default=200)
     parser.add_argument("--records", type=int, default=100_000)
     args = parser.parse_args()
@@ -183,7 +200,9 @@ def main() -> None:
         base = stack.start_web()
         stack.start_workers(2)
         part_bulk(stack, ids, api, args.records)
-        part_webhooks(stack, base, ids, args.webhooks, api)
+        part_webhooks(stack, base, ids, args.webhooks, api, args.in_flight)
+        if args.rate:
+            part_webhooks(stack, base, ids, int(args.rate * args.paced_seconds), api, args.in_flight, args.rate)
         part_callbacks(base, ids, args.callbacks)
     finally:
         stack.stop()

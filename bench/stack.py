@@ -402,6 +402,38 @@ def post_concurrently(url: str, body: bytes, count: int, concurrency: int = 8) -
     return statuses
 
 
+def post_paced(url: str, body: bytes, count: int, rate: float, connections: int = 16) -> list[int]:
+    """POSTs body to url count times at `rate` per second (open loop: request i is due at i / rate s, sent
+    on any connection that is free, so a slow answer does not slow the offered load until every
+    connection waits); the statuses, in the order they were answered."""
+    request = build_post(url, body)
+    pool = [connect(url) for _ in range(min(connections, count))]
+    idle, busy, statuses = list(pool), [], []
+    started, sent = time.perf_counter(), 0
+    try:
+        while len(statuses) < count:
+            now = time.perf_counter() - started
+            while sent < count and idle and sent / rate <= now:
+                connection = idle.pop()
+                connection.send(request)
+                busy.append(connection)
+                sent += 1
+            wait = max(0.0, sent / rate - now) if sent < count and idle else 30
+            readable, _, _ = select.select(busy, [], [], wait) if busy else ([], [], time.sleep(wait))
+            if busy and not readable and wait >= 30:
+                raise TimeoutError(f"{url}: no answer in 30 s")
+            for connection in readable:
+                status = connection.read()
+                if status is not None:
+                    statuses.append(status)
+                    busy.remove(connection)
+                    idle.append(connection)
+    finally:
+        for connection in pool:
+            connection.close()
+    return statuses
+
+
 def http_connector(base_url: str) -> dict:
     return {"key": "bench-api", "name": "Bench API", "version": "1", "category": "other", "base_url": base_url,
             "variables": [], "auth_methods": [{"key": "none", "name": "No auth", "type": "none", "variables": []}],

@@ -15,7 +15,6 @@ from sqlalchemy import bindparam, select
 
 from app.api import ratelimit
 from app.api.models import CONTENT_TYPES, CallbackTrigger, WebhookTrigger, signature_matches
-from app.api.services import count_operation
 from app.companies.models import Company
 from app.companies.tiers import Tier, tier_of
 from app.extensions import db
@@ -254,10 +253,10 @@ def receive_webhook(company_id: int, webhook_id: int, signature: str | None, inb
         return accepted
     try:
         run = run_services.start_inbound_run(hook.flow, hook.version_id, "webhook", accepted.payload,
-                                             accepted.fmt, company_allowance=hook.tier.concurrency)
+                                             accepted.fmt, company_allowance=hook.tier.concurrency,
+                                             operation="webhook")
     except run_services.RunError as exc:
         return _error(422, str(exc))
-    count_operation(hook.company_id, hook.flow_id, "webhook")
     return webhook_answer(hook, run.id)
 
 
@@ -289,10 +288,9 @@ def receive_callback(company_id: int, callback_id: int, signature: str | None, i
     timeout = hook.timeout_seconds
     try:
         run = run_services.start_inbound_run(hook.flow, hook.version_id, "callback", accepted.payload,
-                                             accepted.fmt, queue="callbacks")
+                                             accepted.fmt, queue="callbacks", operation="callback")
     except run_services.RunError as exc:
         return _error(422, str(exc))
-    count_operation(hook.company_id, hook.flow_id, "callback")
     run_id = run.id
     answer = await_answer(run_id, timeout)
     if answer is None:

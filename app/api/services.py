@@ -26,17 +26,10 @@ from app.flows.schedules import (
     next_fire_times,
     to_cron,
 )
-from app.runs import services as run_services
 from app.timeutil import utcnow
 
 MAX_SCHEDULES = 20
 WEBHOOK_STATUSES = (200, 201, 202, 204)
-
-
-def count_operation(company_id: int, flow_id: int, kind: str) -> None:
-    """One operation per webhook or callback received (spec §1.11), metered by the runs room's
-    count_operation (app.insights.usage, source "webhook" or "callback"); it commits."""
-    run_services.count_operation(company_id, flow_id, kind)
 
 
 # --- the panel: webhook and callback rows ------------------------------------------------------------

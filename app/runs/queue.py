@@ -110,19 +110,22 @@ def allowance(company_id: int) -> int:
     return tier_of(_sql(_ALLOWANCE, company_id=company_id).one()).concurrency
 
 
-def admit(run, concurrency_limit: int | None = None, company_allowance: int | None = None) -> None:
+def admit(run, concurrency_limit: int | None = None, company_allowance: int | None = None, first=None) -> None:
     """Called right after a new run is committed, still waiting (dispatched_at None): hand it to RQ
     at once when it may go now, else leave it waiting for a free slot. `run` is a Run or a
     runs.services.NewRun; `concurrency_limit` is its flow's; `company_allowance` saves a query when
-    the caller knows it."""
-    redis = get_redis()
-    if not run.skip_queue:
-        limit = allowance(run.company_id) if company_allowance is None else company_allowance
+    the caller knows it; `first`, a Redis pipeline of the caller's, is executed with admit's first
+    round trip."""
+    pipe = first if first is not None else get_redis().pipeline(transaction=False)
+    if run.skip_queue:
+        pipe.sadd(slots_key(run.company_id), run.id).execute()
+    else:
         if concurrency_limit is not None:
+            pipe.execute()  # the caller's commands, if any
             held = True  # the flow's own limit is counted by dispatch(), under its lock
         else:
-            taken, going = redis.pipeline(transaction=False).scard(slots_key(run.company_id)).scard(
-                running_key(run.company_id)).execute()
+            limit = allowance(run.company_id) if company_allowance is None else company_allowance
+            taken, going = pipe.scard(slots_key(run.company_id)).scard(running_key(run.company_id)).execute()[-2:]
             if taken >= limit:
                 return  # no free slot: the run that frees one dispatches the next (this one, in its turn)
             # Older runs wait (they go first, by priority) or the last slot went meanwhile.
@@ -136,8 +139,6 @@ def admit(run, concurrency_limit: int | None = None, company_allowance: int | No
             if run.id in _dispatch(run.company_id):
                 _note_dispatched(run)
             return
-    else:
-        redis.sadd(slots_key(run.company_id), run.id)
     if _mark_dispatched([run.id]):
         _note_dispatched(run)
         enqueue(run)

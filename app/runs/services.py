@@ -82,11 +82,14 @@ _SET_INPUT = (update(Run.__table__).where(Run.__table__.c.id == bindparam("run_i
 
 
 def start_inbound_run(flow: Flow, version_id: int, trigger: str, payload: str | bytes | None, fmt: str = "json", *,
-                      queue: str | None = None, company_allowance: int | None = None) -> NewRun:
+                      queue: str | None = None, company_allowance: int | None = None,
+                      operation: str | None = None) -> NewRun:
     """start_run for the inbound hot path (webhooks, callbacks): one INSERT … RETURNING and one
     UPDATE in one transaction, no ORM unit of work; the caller has checked the version, the size
     and the company. Like start_run, the payload is stored and committed before this returns. `flow` may be
-    anything with a Flow's id, company_id, priority and concurrency_limit (inbound passes what it read)."""
+    anything with a Flow's id, company_id, priority and concurrency_limit (inbound passes what it read).
+    `operation` names the source of the operation the call counts (count_operation), metered in the
+    run queue's first Redis round trip."""
     callback = queue == run_queue.CALLBACKS
     values = {"company_id": flow.company_id, "flow_id": flow.id, "priority": 1 if callback else
               PRIORITIES.get(flow.priority, 3), "queue": "callbacks" if callback else "runs",
@@ -100,7 +103,11 @@ def start_inbound_run(flow: Flow, version_id: int, trigger: str, payload: str | 
         conn.execute(_SET_INPUT, {"run_id": run_id, "ref": ref})
     db.session.commit()
     run = NewRun(id=run_id, **values)
-    run_queue.admit(run, flow.concurrency_limit, company_allowance)
+    first = None
+    if operation is not None:
+        first = get_redis().pipeline(transaction=False)
+        usage.add(flow.company_id, flow.id, operations=1, source=operation, pipeline=first)
+    run_queue.admit(run, flow.concurrency_limit, company_allowance, first=first)
     return run
 
 

@@ -133,8 +133,12 @@ def part_webhooks(stack: Stack, base: str, ids: dict, n: int, api: LocalApi, in_
     per_run = {role: max(0.0, cpu_after[role] - cpu_before.get(role, 0.0)) * 1000 / n for role in cpu_after}
     latencies = [(r.finished_at - r.created_at).total_seconds() * 1000 for r in runs]
     ok = sum(1 for r in runs if r.status == "success")
+    # From the first run received to the last finished, by the runs' own timestamps: the bench's 0.1 s
+    # polling does not count against Weft (the clock-on-the-wall figure is printed beside it).
+    span = (max(r.finished_at for r in runs) - min(r.created_at for r in runs)).total_seconds()
     print(f"(3) webhook -> map -> send, 2 workers, {how}: {statuses.count(200)} answered 200, accepted at "
-          f"{n / accepted:,.0f}/s; {n / elapsed:,.1f} finished runs/s ({ok} success, sink got "
+          f"{n / accepted:,.0f}/s; {n / span:,.1f} finished runs/s ({n / elapsed:,.1f} by the bench's clock; "
+          f"{ok} success, sink got "
           f"{api.received_records - received_before}); latency (received to finished) p50 "
           f"{percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms")
     total = sum(per_run.values()) + own * 1000 / n

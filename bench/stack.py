@@ -296,6 +296,7 @@ class KeepAliveConnection:
         self.sock = self._connect()
 
     def _connect(self) -> socket.socket:
+        self.opened = time.monotonic()  # a connection idle past the server's keep-alive may be closed unused
         sock = socket.create_connection(self.address, timeout=30)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
@@ -339,7 +340,7 @@ class KeepAliveConnection:
     def _resend(self) -> None:
         # gunicorn closes a keep-alive connection left idle for its keepalive (2 s): the request it never
         # read goes again on a new connection, as httpx's pool would do.
-        if self.buffer or not self.reused:
+        if self.buffer or (not self.reused and time.monotonic() - self.opened < 1):
             raise ConnectionError(f"{self.address} closed the connection before answering")
         self._reconnect()
         self.sock.sendall(self.request)

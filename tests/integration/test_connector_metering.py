@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from app.insights import usage
 from app.insights.usage import UsageDaily
 from app.runs import services
 from app.runs.models import Run, RunStep
+from app.timeutil import utcnow
 from tests import factories
 from tests.connectors import api_server
 
@@ -129,3 +131,24 @@ def test_the_usage_page_shows_only_the_acting_companys_instances(app, client, lo
 def _chart(html: str) -> dict:
     raw = re.search(r"data-chart='(.*?)'", html, re.S).group(1)
     return json.loads(raw.replace("&#34;", '"').replace("&quot;", '"').replace("&amp;", "&"))
+
+
+def test_changing_the_period_offers_that_periods_sources(app, client, login):
+    with app.app_context():
+        company = factories.company()
+        flow = factories.flow(company)
+        old_day = utcnow().date() - timedelta(days=60)
+        db.session.add_all([
+            UsageDaily(company_id=company.id, flow_id=flow.id, day=utcnow().date(), source="webhook", operations=3),
+            UsageDaily(company_id=company.id, flow_id=flow.id, day=old_day, source="event", operations=5)])
+        db.session.commit()
+        company_id = company.id
+    login("administrator", company_id=company_id)
+    recent = client.get("/insights/usage/?days=7", headers={"HX-Request": "true"}).get_data(as_text=True)
+    select = re.search(r'<select[^>]*id="usage-source"[^>]*hx-swap-oob="true".*?</select>', recent, re.S).group(0)
+    assert 'value="webhook"' in select and 'value="event"' not in select
+    longer = client.get("/insights/usage/?days=90&source=event", headers={"HX-Request": "true"}).get_data(as_text=True)
+    select = re.search(r'<select[^>]*id="usage-source"[^>]*hx-swap-oob="true".*?</select>', longer, re.S).group(0)
+    assert 'value="webhook"' in select and re.search(r'value="event"\s+selected', select)
+    whole = client.get("/insights/usage/?days=7").get_data(as_text=True)
+    assert whole.count('id="usage-source"') == 1, "a whole page has the select once, in the form"

@@ -7,12 +7,9 @@ on its own shortly after its minute ends. One call counts in several windows in 
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from dataclasses import dataclass
-
-from redis.exceptions import NoScriptError
 
 from app.extensions import get_redis
 
@@ -50,15 +47,11 @@ for i, counter in ipairs(KEYS) do
 end
 return counts
 """
-_COUNT_SHA = hashlib.sha1(_COUNT.encode()).hexdigest()
 
 
 def _count(counters: list[str]) -> list[int]:
-    redis = get_redis()
-    try:
-        return redis.evalsha(_COUNT_SHA, len(counters), *counters, WINDOW_SECONDS * 2)
-    except NoScriptError:  # a restarted Redis forgot it; EVAL loads it again
-        return redis.eval(_COUNT, len(counters), *counters, WINDOW_SECONDS * 2)
+    # A registered script runs by its SHA and loads itself again into a Redis that forgot it.
+    return get_redis().register_script(_COUNT)(keys=counters, args=[WINDOW_SECONDS * 2])
 
 
 def hit_many(company_id: int, limits: dict[str, int], now: float | None = None) -> dict[str, Decision]:

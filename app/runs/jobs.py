@@ -221,8 +221,7 @@ def _execute(run: Run, closing, input_body: bytes | None) -> str:
         book("error", f"Weft failed to run this flow: {type(exc).__name__}: {exc}")
         failures.after_run(run, None, book, error=str(exc))
         retry_in = auto_retry.plan(run, book)
-        book.flush(closing)
-        services.finish(run, "failure", error=str(exc), steps=hooks.steps, pipeline=closing)
+        services.finish(run, "failure", error=str(exc), steps=hooks.steps, book=book, pipeline=closing)
         if retry_in is not None:
             auto_retry.schedule(run.id, retry_in)
         return "failure"

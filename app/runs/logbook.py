@@ -82,9 +82,7 @@ class LogWriter:
         re-raise a failure of the writer."""
         with self.lock:
             self._write_pending(pipeline)
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise RuntimeError(f"run log rows could not be written: {error}") from error
+        self._raise_kept_error()
 
     def write_into(self, conn, pipeline) -> None:
         """Insert every submitted row on the caller's connection, in its transaction (the run's final
@@ -94,8 +92,10 @@ class LogWriter:
             rows, self.rows = list(self.rows), deque()
             if rows:
                 _insert(conn, rows)
-                for run_id in {row["run_id"] for row in rows}:
-                    pipeline.publish(channel(run_id), '{"log": 1}')
+                _announce(rows, pipeline)
+        self._raise_kept_error()
+
+    def _raise_kept_error(self) -> None:
         if self.error is not None:
             error, self.error = self.error, None
             raise RuntimeError(f"run log rows could not be written: {error}") from error
@@ -135,11 +135,16 @@ class LogWriter:
                         # milliseconds of lines, never corrupt them; run statuses stay durable.
                         conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
                     _insert(conn, batch)
-                for run_id in {row["run_id"] for row in batch}:
-                    (pipeline or self.redis).publish(channel(run_id), '{"log": 1}')
+                _announce(batch, pipeline or self.redis)
             except Exception as exc:
                 log.exception("writing %d run log rows failed", len(batch))
                 self.error = exc
+
+
+def _announce(rows: list[dict], redis) -> None:
+    """Tell each run's viewers that it has new log rows (on a pipeline: once the caller executes it)."""
+    for run_id in {row["run_id"] for row in rows}:
+        redis.publish(channel(run_id), '{"log": 1}')
 
 
 def _insert(conn, rows: list[dict]) -> None:

@@ -10,6 +10,7 @@ import pytest
 from app.extensions import db
 from app.runs import services
 from tests import factories
+from tests.browser.helpers import sign_in
 from tests.runs_pages.conftest import FAILING, flow_of, make_flow, manual, shop_instance, slow_step
 from tests.runs_pages.shop import ShopApi
 
@@ -30,11 +31,7 @@ def shop():
 
 
 def _sign_in(page, live_server, email):
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(re.compile(r"/dashboard$"))
+    sign_in(page, live_server, email)
     page.on("dialog", lambda dialog: dialog.accept())  # htmx confirmations: the user clicks OK
 
 

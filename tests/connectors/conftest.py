@@ -2,6 +2,9 @@
 instance, and a ConnectorRuntime over the test database and the embedded Redis."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+import httpx
 import pytest
 
 from app.connectors import services
@@ -33,6 +36,14 @@ class Sleeps(list):
 
     def __call__(self, seconds: float) -> None:
         self.append(round(seconds, 3))
+
+
+def approve_at_provider(location: str) -> str:
+    """What the browser does at an OAuth provider: approve, and follow the redirect back to Weft (a local path
+    with its query)."""
+    back = httpx.get(location).headers["location"]
+    parts = urlsplit(back)
+    return parts.path + "?" + parts.query
 
 
 @pytest.fixture

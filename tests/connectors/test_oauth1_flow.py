@@ -10,7 +10,6 @@ import json
 import threading
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit
 
-import httpx
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -18,7 +17,7 @@ from app import crypto
 from app.connectors import services
 from app.connectors.models import Instance
 from app.extensions import db
-from tests.connectors.conftest import endpoint, make_definition
+from tests.connectors.conftest import approve_at_provider, endpoint, make_definition
 from tests.servers import local_server
 
 CONSUMER_KEY, CONSUMER_SECRET = "ck-three-legged", "cs-three-legged-secret"
@@ -130,12 +129,6 @@ def _instance(provider, company_id, three_legged=True):
     return services.add_instance(connector, "Provider", "oauth1", values)
 
 
-def _at_provider(location: str) -> str:
-    """The browser at the provider: approve, and follow the redirect back to Weft (a local path)."""
-    back = httpx.get(location).headers["location"]
-    parts = urlsplit(back)
-    return parts.path + "?" + parts.query
-
 
 def test_authorise_fetches_a_signed_request_token_then_trades_the_verifier(app, client, login, provider):
     ids = login("administrator")
@@ -154,7 +147,7 @@ def test_authorise_fetches_a_signed_request_token_then_trades_the_verifier(app, 
     assert path == "/oauth/request_token" and "oauth_token" not in signed
     assert signed["oauth_callback"].startswith("http://localhost/connectors/oauth/callback?state=")
 
-    callback = client.get(_at_provider(location))
+    callback = client.get(approve_at_provider(location))
     assert callback.status_code == 302 and callback.headers["Location"].endswith("/connectors/")
     path, signed = provider.seen[1]
     assert path == "/oauth/access_token"
@@ -193,7 +186,7 @@ def test_a_callback_with_another_request_token_or_a_foreign_session_is_refused(a
     with app.app_context():
         instance_id = _instance(provider, ids["company_id"]).id
     location = client.get(f"/connectors/oauth/{instance_id}/start").headers["Location"]
-    back = _at_provider(location)
+    back = approve_at_provider(location)
     state = parse_qs(urlsplit(back).query)["state"][0]
     forged = f"/connectors/oauth/callback?state={state}&oauth_token=someone-elses&oauth_verifier={VERIFIER}"
     assert client.get(forged).status_code == 400

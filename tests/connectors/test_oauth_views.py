@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
-
 from app.connectors import services
 from app.connectors.models import Instance
 from app.extensions import db
 from tests import factories
 from tests.connectors.api_server import CLIENT_ID, CLIENT_SECRET
-from tests.connectors.conftest import endpoint, make_definition
+from tests.connectors.conftest import approve_at_provider, endpoint, make_definition
 
 
 def _oauth_instance(api, company_id, pkce=True):
@@ -28,12 +26,6 @@ def _oauth_instance(api, company_id, pkce=True):
     return services.add_instance(connector, "Store", "code", {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
 
 
-def _provider_redirect(location: str) -> str:
-    """What the browser does at the provider: sign in, approve, follow the redirect back to Weft."""
-    back = httpx.get(location).headers["location"]
-    parts = urlsplit(back)
-    return parts.path + "?" + parts.query
-
 
 def test_the_authorisation_code_dance_stores_tokens(app, client, login, api):
     ids = login("administrator")
@@ -46,7 +38,7 @@ def test_the_authorisation_code_dance_stores_tokens(app, client, login, api):
     assert location.startswith(f"{api.url}/oauth/authorize")
     assert query["redirect_uri"] == ["http://localhost/connectors/oauth/callback"]
     assert query["code_challenge_method"] == ["S256"] and query["scope"] == ["orders"]
-    callback = client.get(_provider_redirect(location))
+    callback = client.get(approve_at_provider(location))
     assert callback.status_code == 302 and callback.headers["Location"].endswith("/connectors/")
     with app.app_context():
         instance = db.session.get(Instance, instance_id)

@@ -31,16 +31,11 @@ from app import create_app
 from app.extensions import get_redis
 from app.jobs import QUEUES
 from app.runs import recovery
-from app.runs.queue import FAILURE_TTL_SECONDS, JOB_TIMEOUT_SECONDS
+from app.runs.queue import FAILURE_TTL_SECONDS, JOB_TIMEOUT_SECONDS, run_id_of
 
 log = logging.getLogger("weft.worker")
-RUN_JOB_PREFIX = "run-"
 HEARTBEAT_SECONDS = 5
 SUSPENSION_CHECK_SECONDS = 1.0
-
-
-def is_run_job(job_id: str) -> bool:
-    return job_id.startswith(RUN_JOB_PREFIX) and job_id[len(RUN_JOB_PREFIX):].isdigit()
 
 
 class LeanJob(Job):
@@ -49,7 +44,7 @@ class LeanJob(Job):
 
     @classmethod
     def fetch(cls, id: str, connection=None, serializer=None) -> Job:
-        if not is_run_job(id):
+        if run_id_of(id) is None:
             return super().fetch(id, connection=connection, serializer=serializer)
         job = cls(id, connection=connection, serializer=serializer)
         job.timeout, job.failure_ttl = JOB_TIMEOUT_SECONDS, FAILURE_TTL_SECONDS
@@ -82,7 +77,7 @@ class AppWorker(SimpleWorker):
         super().set_state(state, pipeline)
 
     def execute_job(self, job, queue):
-        if is_run_job(job.id):
+        if run_id_of(job.id) is not None:
             return self._execute_run(job, queue)
         with self.flask_app.app_context():
             return super().execute_job(job, queue)
@@ -90,7 +85,7 @@ class AppWorker(SimpleWorker):
     def _execute_run(self, job, queue) -> None:
         from app.runs.jobs import execute_run
 
-        run_id = int(job.id[len(RUN_JOB_PREFIX):])
+        run_id = run_id_of(job.id)
         pipe = self.connection.pipeline(transaction=False)
         self.set_state(WorkerStatus.BUSY, pipeline=pipe)
         self.set_current_job_id(job.id, pipeline=pipe)

@@ -42,8 +42,7 @@ def add_security_headers(headers) -> None:
     """setdefault() for each of SECURITY_HEADERS, with one pass over the headers instead of two per name
     (werkzeug's Headers searches its list for every lookup, and this runs for every response)."""
     already = {name.lower() for name, _ in headers} & _SECURITY_NAMES
-    headers.extend([item for item in SECURITY_HEADERS if item[0].lower() not in already] if already
-                   else SECURITY_HEADERS)
+    headers.extend([item for item in SECURITY_HEADERS if item[0].lower() not in already])
 
 
 def init_app(app: Flask) -> None:

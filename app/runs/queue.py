@@ -26,12 +26,24 @@ PRIORITY_QUEUES = {1: "runs-highest", 2: "runs-high", 3: "runs-medium", 4: "runs
 CALLBACKS = "callbacks"
 JOB_TIMEOUT_SECONDS = 6 * 3600  # a backstop; steps have their own limits
 FAILURE_TTL_SECONDS = 7 * 86_400
+RUN_JOB_PREFIX = "run-"
 
 
 # A run that ends hands waiting runs over only once fewer than this many of its company's runs are left
 # waiting on the RQ queues: the workers have that company's work meanwhile, and the hand-over (a lock,
 # three statements, a commit and the jobs) is then paid once per batch of freed slots, not per run.
 HANDOVER_DEPTH = 4
+
+
+def job_id(run_id: int) -> str:
+    """The RQ job id of a run: its id is all the job carries."""
+    return f"{RUN_JOB_PREFIX}{run_id}"
+
+
+def run_id_of(rq_job_id: str) -> int | None:
+    """The run an RQ job id names, or None for any other job."""
+    rest = rq_job_id[len(RUN_JOB_PREFIX):]
+    return int(rest) if rq_job_id.startswith(RUN_JOB_PREFIX) and rest.isdigit() else None
 
 
 def slots_key(company_id: int) -> str:
@@ -58,13 +70,13 @@ def queue_name(run: Run) -> str:
 def enqueue(run, pipeline=None) -> None:
     """Put the run's job on its RQ queue (`run` is a Run or anything with id, queue and priority); with
     a Redis pipeline, only once the caller executes it."""
-    jobs.enqueue(queue_name(run), "app.runs.jobs.execute_run", run.id, job_id=f"run-{run.id}",
+    jobs.enqueue(queue_name(run), "app.runs.jobs.execute_run", run.id, job_id=job_id(run.id),
                  job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0, failure_ttl=FAILURE_TTL_SECONDS,
                  pipeline=pipeline)
 
 
 def is_waiting_on_queue(run) -> bool:
-    return get_redis().lpos(jobs.queue(queue_name(run)).key, f"run-{run.id}") is not None
+    return get_redis().lpos(jobs.queue(queue_name(run)).key, job_id(run.id)) is not None
 
 
 # Take a slot only while fewer than the allowance are held (atomic, shared by every process).

@@ -82,7 +82,7 @@ def snapshot(company: Company) -> dict:
     entries = [Entry(run, "held", position=i) for i, run in enumerate(held[:SHOWN], start=1)]
     for run in handed[:SHOWN]:
         name = run_queue.queue_name(run)
-        position = Queue(name, connection=redis, serializer=JSONSerializer).get_job_position(f"run-{run.id}")
+        position = Queue(name, connection=redis, serializer=JSONSerializer).get_job_position(run_queue.job_id(run.id))
         entries.append(Entry(run, "handed", position=None if position is None else position + 1, queue=name))
     entries += [Entry(run, "running") for run in running[:SHOWN]]
     groups: dict[int, FlowGroup] = {}
@@ -118,7 +118,7 @@ def workers(our_running: set[int]) -> list[WorkerView]:
     found = []
     for worker in Worker.all(connection=get_redis(), serializer=JSONSerializer):
         job_id = worker.get_current_job_id() or ""
-        run_id = int(job_id[4:]) if job_id.startswith("run-") and job_id[4:].isdigit() else None
+        run_id = run_queue.run_id_of(job_id)
         mine = run_id if run_id in our_running else None
         state = worker.get_state()
         found.append(WorkerView(

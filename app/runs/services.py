@@ -106,14 +106,15 @@ def start_inbound_run(flow: Flow, version_id: int, trigger: str, payload: str | 
     first = None
     if operation is not None:
         first = get_redis().pipeline(transaction=False)
-        usage.add(flow.company_id, flow.id, operations=1, source=operation, pipeline=first)
+        count_operation(flow.company_id, flow.id, operation, pipeline=first)
     run_queue.admit(run, flow.concurrency_limit, company_allowance, first=first)
     return run
 
 
-def count_operation(company_id: int, flow_id: int, source: str) -> None:
-    """A webhook, event or API call received counts one operation for its company."""
-    usage.add(company_id, flow_id, operations=1, source=source)
+def count_operation(company_id: int, flow_id: int, source: str, pipeline=None) -> None:
+    """A webhook, event or API call received counts one operation for its company (on a Redis
+    `pipeline`, once the caller executes it)."""
+    usage.add(company_id, flow_id, operations=1, source=source, pipeline=pipeline)
 
 
 def request_stop(run: Run, actor=None) -> None:
@@ -134,7 +135,7 @@ def _cancel_job(run_id: int) -> None:
     """Take a stopped run's job off its RQ queue, so queue depths stay true; the job would only have
     returned at once anyway (execute_run ignores a run that is no longer queued)."""
     try:
-        Job.fetch(f"run-{run_id}", connection=get_redis(), serializer=JSONSerializer).cancel()
+        Job.fetch(run_queue.job_id(run_id), connection=get_redis(), serializer=JSONSerializer).cancel()
     except (NoSuchJobError, InvalidJobOperation):
         pass  # never handed to RQ (waiting for a slot), or already taken by a worker
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -27,26 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.flows.context import Payload  # noqa: E402
 from app.flows.engine import Engine, Environment  # noqa: E402
+from bench.machine import machine  # noqa: E402
 from bench.map_speed import bench_config, make_records  # noqa: E402
 
 NOW = datetime(2024, 5, 6, 15, 0, tzinfo=UTC)
-
-
-# --- the machine -----------------------------------------------------------------------------------
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def machine() -> str:
-    return (f"{os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()} "
-            f"({platform.python_implementation()}), {platform.system()} {platform.release()}")
 
 
 # --- logs ------------------------------------------------------------------------------------------

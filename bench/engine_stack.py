@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.machine import machine  # noqa: E402
 from bench.stack import LocalApi, Stack, build_post, connect, http_connector, percentile, post_concurrently, post_paced  # noqa: E402
 
 MAP_RULES = [{"source": "id", "target": "order_id"}, {"source": "sku", "target": "line.sku"},
@@ -199,6 +201,8 @@ def main() -> None:
     per_page = 1000
     api = LocalApi(pages=args.records // per_page, per_page=per_page)
     stack = Stack()
+    database = os.environ["DATABASE_URL"].split(":")[0]
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}; database {database}")
     try:
         ids = _setup(stack, api)
         base = stack.start_web()
